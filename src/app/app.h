@@ -1,0 +1,209 @@
+/*
+ * app.h -- app layer: the use cases of Fangkong, one function per thing a
+ * user does.  HTTP handlers and CLI commands are thin: they parse, call
+ * one app_ function with the acting user, and render the result.
+ *
+ * Every function here takes the actor and enforces the scope rules:
+ *
+ *   staff      their own person only
+ *   dept_head  people in their department subtree (read)
+ *   office     the whole organisation (read and write)
+ *   official   people whose region code starts with their prefix (read)
+ *   analyst    aggregates only, no personal records
+ *   admin      users, settings and the audit log; no personal records
+ *   cli        the operator at the machine (full access, audited as "cli")
+ *
+ * A record outside the actor's scope is reported as FK_ENOTFOUND, so its
+ * existence does not leak.  Every read or write of a personal record
+ * appends to the audit log in the same durable write before the data is
+ * returned.  Errors come back as fk_err with err naming the field.
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/fk_err.h"
+#include "core/registry.h"
+#include "store/store.h"
+
+typedef struct app app_t;
+
+struct app_options {
+	int session_ttl_s;     /* session lifetime; 0 = 12 hours */
+	int pwhash_ops;        /* Argon2id opslimit; 0 = libsodium INTERACTIVE */
+	size_t pwhash_mem;     /* Argon2id memlimit; 0 = libsodium INTERACTIVE */
+};
+
+/* Open the store at db, apply migrations, load region lists if the
+ * regions table is empty.  Returns 0 or an fk_err with err filled. */
+int app_open(const char *db, const struct app_options *opt, app_t **out,
+	     struct fk_error *err) FK_MUST_CHECK;
+void app_close(app_t *a);
+store_t *app_store(app_t *a);
+
+/* Who is acting.  Built by app_authenticate() or app_actor_cli(). */
+typedef struct actor {
+	user_t user;             /* the login (password_hash cleared) */
+	bool cli;                /* the command line: full access */
+	char address[64];        /* client address, or "cli" */
+	char dept_path[256];     /* dept_head: path of their department */
+	char csrf[SESSION_CSRF_LEN + 1]; /* session's CSRF token, "" for bearer/cli */
+} actor_t;
+
+void app_actor_cli(actor_t *out);
+
+/* ---- sessions (auth.c) ---------------------------------------------- */
+
+#define APP_TOKEN_LEN 43 /* base64url (no padding) of 32 random bytes */
+
+/* Check username and password; on success create a session and put its
+ * token in token_out and the CSRF token in csrf_out.  FK_EAUTH for a
+ * wrong name or password or a disabled user (one message for all),
+ * FK_ELIMIT when the name or address has failed too often lately
+ * (*retry_after_s says when to try again). */
+int app_login(app_t *a, const char *username, const char *password,
+	      const char *address, char token_out[APP_TOKEN_LEN + 1],
+	      char csrf_out[SESSION_CSRF_LEN + 1], actor_t *actor,
+	      int *retry_after_s, struct fk_error *err) FK_MUST_CHECK;
+
+/* Resolve a session token into an actor.  FK_EAUTH if the token is
+ * malformed, unknown, expired, or its user disabled. */
+int app_authenticate(app_t *a, const char *token, const char *address,
+		     actor_t *out) FK_MUST_CHECK;
+
+/* End the session of token. */
+int app_logout(app_t *a, const actor_t *actor, const char *token) FK_MUST_CHECK;
+
+/* Constant-time compare of a presented CSRF token with the actor's. */
+bool app_csrf_ok(const actor_t *actor, const char *presented);
+
+/* Argon2id hash of a password into out (crypto_pwhash_STRBYTES). */
+int app_password_hash(app_t *a, const char *password, char *out, size_t cap) FK_MUST_CHECK;
+
+/* ---- users (users.c) ------------------------------------------------ */
+
+/* Create a login.  u: username, role, person_id, region_prefix;
+ * department names the dept_head's department (or NULL).  Admin or cli. */
+int app_user_add(app_t *a, const actor_t *actor, user_t *u, const char *department,
+		 const char *password, struct fk_error *err) FK_MUST_CHECK;
+int app_user_list(app_t *a, const actor_t *actor, user_t **out, size_t *n) FK_MUST_CHECK;
+int app_user_get(app_t *a, const actor_t *actor, int64_t id, user_t *out) FK_MUST_CHECK;
+/* Change role/scope/disabled of an existing login (fields of u, by
+ * u->id).  Disabling ends the user's sessions. */
+int app_user_update(app_t *a, const actor_t *actor, user_t *u, const char *department,
+		    struct fk_error *err) FK_MUST_CHECK;
+/* Set a new password (ends the user's sessions). */
+int app_user_passwd(app_t *a, const actor_t *actor, const char *username,
+		    const char *password, struct fk_error *err) FK_MUST_CHECK;
+int app_user_disable(app_t *a, const actor_t *actor, const char *username,
+		     struct fk_error *err) FK_MUST_CHECK;
+
+/* ---- people and departments (people.c) ------------------------------ */
+
+int app_person_get(app_t *a, const actor_t *actor, const char *id, person_t *out,
+		   struct fk_error *err) FK_MUST_CHECK;
+/* People in the actor's scope, ids > after (or all), at most limit
+ * (1..1000).  *next is set if more follow. */
+int app_person_list(app_t *a, const actor_t *actor, const char *after, int limit,
+		    person_t **out, size_t *n, bool *more) FK_MUST_CHECK;
+/* Create p; p->department_id must name an existing department. */
+int app_person_create(app_t *a, const actor_t *actor, person_t *p,
+		      struct fk_error *err) FK_MUST_CHECK;
+int app_person_update(app_t *a, const actor_t *actor, person_t *p,
+		      struct fk_error *err) FK_MUST_CHECK;
+int app_person_delete(app_t *a, const actor_t *actor, const char *id,
+		      struct fk_error *err) FK_MUST_CHECK;
+/* True if the actor's role may read personal records at all. */
+bool app_may_read_people(const actor_t *actor);
+
+int app_department_list(app_t *a, const actor_t *actor, department_t **out,
+			size_t *n) FK_MUST_CHECK;
+int app_department_get(app_t *a, const actor_t *actor, int64_t id, department_t *out,
+		       struct fk_error *err) FK_MUST_CHECK;
+int app_department_create(app_t *a, const actor_t *actor, department_t *d,
+			  struct fk_error *err) FK_MUST_CHECK;
+int app_department_update(app_t *a, const actor_t *actor, department_t *d,
+			  struct fk_error *err) FK_MUST_CHECK;
+int app_department_delete(app_t *a, const actor_t *actor, int64_t id,
+			  struct fk_error *err) FK_MUST_CHECK;
+
+/* ---- CSV import and export (csvio.c) -------------------------------- */
+
+/* One problem in an import: 1-based data row (the header is row 1, so
+ * the first person is row 2), the column and why. */
+struct import_problem {
+	long row;
+	char column[32];
+	char message[200];
+};
+
+struct import_report {
+	long rows;                     /* data rows read */
+	long imported;                 /* rows stored */
+	long departments_created;
+	struct import_problem *problems; /* caller frees with import_report_free */
+	size_t n_problems;
+	bool truncated;                /* more problems than were kept */
+};
+
+/* Import people from CSV text (header id,name,kind,department,phone,
+ * community,region_code).  All rows or none unless partial is true, in
+ * which case good rows are stored and bad ones reported.  Departments
+ * are created by name.  Returns 0, FK_EINVAL (with rep listing every
+ * bad row) or another fk_err. */
+int app_people_import(app_t *a, const actor_t *actor, const char *csv, size_t len,
+		      bool partial, struct import_report *rep,
+		      struct fk_error *err) FK_MUST_CHECK;
+void import_report_free(struct import_report *rep);
+
+/* Write the people in the actor's scope as CSV (same header) into a
+ * malloc'd buffer *out of *len bytes. */
+int app_people_export(app_t *a, const actor_t *actor, char **out, size_t *len,
+		      struct fk_error *err) FK_MUST_CHECK;
+
+/* ---- regions (regions.c) -------------------------------------------- */
+
+/* Load the built-in region lists (NBS 2023 and MCA 2019 codes) into the
+ * store; codes already there are kept.  *loaded gets the count read. */
+int app_regions_load(app_t *a, long *loaded, struct fk_error *err) FK_MUST_CHECK;
+
+/* ---- audit and settings (app.c) ------------------------------------- */
+
+int app_audit_list(app_t *a, const actor_t *actor, int64_t before, int limit,
+		   audit_entry_t **out, size_t *n) FK_MUST_CHECK;
+
+/* Append one entry for actor (inside a write job). */
+int app_audit_tx(store_tx_t *tx, const actor_t *actor, const char *action,
+		 const char *object_type, const char *object_id,
+		 const char *detail) FK_MUST_CHECK;
+
+/* Organisation settings an admin may change.  Known keys only. */
+int app_setting_get(app_t *a, const actor_t *actor, const char *key, char *value,
+		    size_t cap, struct fk_error *err) FK_MUST_CHECK;
+int app_setting_put(app_t *a, const actor_t *actor, const char *key,
+		    const char *value, struct fk_error *err) FK_MUST_CHECK;
+/* NULL-terminated list of known setting keys. */
+extern const char *const app_setting_keys[];
+
+/* ---- demo (demo.c) ---------------------------------------------------- */
+
+struct demo_login {
+	const char *username;
+	const char *password;
+	const char *role;
+	const char *what;
+};
+extern const struct demo_login app_demo_logins[];
+
+/* Fill an empty database with a demo institute: departments, ~300
+ * people (some in Hubei, some students and postdocs) and the logins of
+ * app_demo_logins.  FK_ECONFLICT if it already holds people. */
+int app_demo_create(app_t *a, struct fk_error *err) FK_MUST_CHECK;
+
+/* Current Unix time (seconds). */
+int64_t app_now(void);
+
+#endif

@@ -1,0 +1,31 @@
+/* app_impl.h -- app layer, internal: the application object. */
+#ifndef APP_IMPL_H
+#define APP_IMPL_H
+
+#include <pthread.h>
+
+#include "app.h"
+
+/* Failed-login counters, per username and per address (auth.c). */
+#define APP_LIMIT_SLOTS 1024
+struct limit_slot {
+	char key[80];      /* "u:name" or "a:address" */
+	int64_t window_start;
+	int failures;
+};
+
+struct app {
+	store_t *store;
+	struct app_options opt;
+	pthread_mutex_t limit_mu;
+	struct limit_slot limits[APP_LIMIT_SLOTS];
+};
+
+/* Shorthand used by the use cases. */
+#define IS_ROLE(actor, r) (!(actor)->cli && (actor)->user.role == (r))
+
+/* Fill an audit entry for actor (no I/O). */
+void app__audit_fill(audit_entry_t *e, const actor_t *actor, const char *action,
+		     const char *object_type, const char *object_id, const char *detail);
+
+#endif

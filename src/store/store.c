@@ -1,0 +1,348 @@
+/*
+ * store.c -- store layer: backend selection, the writer thread with group
+ * commit, and the typed functions that dispatch to the backend.
+ *
+ * Writer invariants:
+ *  1. Only the writer thread calls ops->begin .. ops->commit and the
+ *     tx_* ops, so a backend needs one write connection and no locking
+ *     of its own around it.
+ *  2. A job is answered (done = 1) only after the commit of its batch
+ *     returned, i.e. after the backend's durable sync.
+ *  3. Jobs are taken in arrival order; a batch holds at most batch_max.
+ *  4. After store_close() starts, new jobs get FK_EBUSY, and every job
+ *     already queued is still run and answered.
+ */
+#include "store_impl.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct job {
+	store_job_fn fn;
+	void *arg;
+	struct fk_error *err;
+	int rc;
+	int done;
+	struct job *next;
+};
+
+struct store {
+	const struct store_ops *ops;
+	void *drv;
+	int batch_max;
+
+	pthread_mutex_t mu;
+	pthread_cond_t work;  /* writer waits here for jobs */
+	pthread_cond_t done;  /* submitters wait here for answers */
+	struct job *head, *tail;
+	int closing;
+	pthread_t writer;
+
+	struct store_stats stats; /* guarded by mu */
+};
+
+const int store_batch_bounds[STORE_BATCH_BUCKETS - 1] = {1, 2, 4, 8, 16, 64, 256};
+
+static void
+count_batch(struct store_stats *st, size_t n)
+{
+	st->batches++;
+	st->jobs += n;
+	for (int i = 0; i < STORE_BATCH_BUCKETS; i++)
+		if (i == STORE_BATCH_BUCKETS - 1 || n <= (size_t)store_batch_bounds[i])
+			st->batch_size_le[i]++;
+}
+
+static void
+run_batch(store_t *s, struct job *batch, size_t n)
+{
+	struct store_tx tx = {.ops = s->ops, .drv = s->drv};
+	int rc = s->ops->begin(s->drv);
+
+	for (struct job *j = batch; j; j = j->next) {
+		if (rc) {
+			j->rc = FK_EIO;
+			fk_error_set(j->err, FK_EIO, "", "storage is unavailable");
+			continue;
+		}
+		if (s->ops->savepoint(s->drv)) {
+			j->rc = fk_error_set(j->err, FK_EIO, "", "storage savepoint failed");
+			continue;
+		}
+		j->rc = j->fn(&tx, j->arg, j->err);
+		if (j->rc) {
+			if (s->ops->rollback_to(s->drv)) {
+				/* cannot undo this job: abandon the batch */
+				rc = FK_EIO;
+			}
+		} else if (s->ops->release(s->drv)) {
+			j->rc = fk_error_set(j->err, FK_EIO, "", "storage release failed");
+		}
+	}
+	if (rc == 0)
+		rc = s->ops->commit(s->drv);
+	if (rc) {
+		s->ops->rollback(s->drv);
+		for (struct job *j = batch; j; j = j->next)
+			if (j->rc == 0)
+				j->rc = fk_error_set(j->err, FK_EIO, "",
+						     "the write could not be made durable");
+	}
+
+	pthread_mutex_lock(&s->mu);
+	count_batch(&s->stats, n);
+	if (rc)
+		s->stats.failed_commits++;
+	for (struct job *j = batch; j; j = j->next)
+		j->done = 1;
+	pthread_cond_broadcast(&s->done);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void *
+writer_main(void *arg)
+{
+	store_t *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->head == NULL && !s->closing)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (s->head == NULL && s->closing)
+			break;
+		/* take up to batch_max jobs */
+		struct job *batch = s->head, *last = s->head;
+		size_t n = 1;
+		while (last->next && n < (size_t)s->batch_max) {
+			last = last->next;
+			n++;
+		}
+		s->head = last->next;
+		if (s->head == NULL)
+			s->tail = NULL;
+		last->next = NULL;
+		s->stats.queue_depth -= n;
+		pthread_mutex_unlock(&s->mu);
+
+		run_batch(s, batch, n);
+
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int
+store_open(const char *location, const struct store_options *opt,
+	   store_t **out, struct fk_error *err)
+{
+	const struct store_ops *ops = &store_sqlite_ops;
+	struct store_options o = {0};
+	store_t *s;
+	int rc;
+
+	*out = NULL;
+	if (opt)
+		o = *opt;
+	if (o.batch_max <= 0)
+		o.batch_max = 512;
+	if (o.busy_timeout_ms <= 0)
+		o.busy_timeout_ms = 5000;
+	if (location == NULL || location[0] == '\0')
+		return fk_error_set(err, FK_EINVAL, "db", "no database given");
+	if (strncmp(location, "sqlite:", 7) == 0)
+		location += 7;
+	else if (strstr(location, "://"))
+		return fk_error_set(err, FK_EINVAL, "db",
+				    "unsupported database location '%s' (this build has sqlite)",
+				    location);
+
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return fk_error_set(err, FK_ENOMEM, "", NULL);
+	s->ops = ops;
+	s->batch_max = o.batch_max;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->done, NULL);
+
+	rc = ops->open(location, &o, &s->drv, err);
+	if (rc)
+		goto fail;
+	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+		ops->close(s->drv);
+		rc = fk_error_set(err, FK_EIO, "", "cannot start the writer thread");
+		goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->done);
+	free(s);
+	return rc;
+}
+
+void
+store_close(store_t *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->closing = 1;
+	pthread_cond_signal(&s->work);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->writer, NULL);
+	s->ops->close(s->drv);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->done);
+	free(s);
+}
+
+int
+store_write(store_t *s, store_job_fn fn, void *arg, struct fk_error *err)
+{
+	struct job j = {.fn = fn, .arg = arg, .err = err};
+
+	pthread_mutex_lock(&s->mu);
+	if (s->closing) {
+		pthread_mutex_unlock(&s->mu);
+		return fk_error_set(err, FK_EBUSY, "", "the server is shutting down");
+	}
+	if (s->tail)
+		s->tail->next = &j;
+	else
+		s->head = &j;
+	s->tail = &j;
+	s->stats.queue_depth++;
+	pthread_cond_signal(&s->work);
+	while (!j.done)
+		pthread_cond_wait(&s->done, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+	return j.rc;
+}
+
+void
+store_stats_get(store_t *s, struct store_stats *out)
+{
+	pthread_mutex_lock(&s->mu);
+	*out = s->stats;
+	pthread_mutex_unlock(&s->mu);
+}
+
+struct migrate_arg {
+	int *from, *to;
+};
+
+static int
+migrate_job(store_tx_t *tx, void *arg, struct fk_error *err)
+{
+	struct migrate_arg *a = arg;
+	return tx->ops->migrate(tx->drv, a->from, a->to, err);
+}
+
+int
+store_migrate(store_t *s, int *from, int *to, struct fk_error *err)
+{
+	/* Through the writer, so migrations are serialised with every
+	 * other write of this process and committed durably. */
+	struct migrate_arg a = {from, to};
+	return store_write(s, migrate_job, &a, err);
+}
+
+int
+store_schema_version(store_t *s, int *current, int *latest)
+{
+	return s->ops->schema_version(s->drv, current, latest);
+}
+
+const char *
+store_backend(const store_t *s)
+{
+	return s->ops->name;
+}
+
+/* ---- dispatch: one line each, so a backend sees typed calls ---------- */
+
+#define TXDRV(tx) ((tx)->drv)
+#define tx_ops() (tx->ops)
+
+int store_region_get(store_t *s, const char *code, region_t *out)
+{ return s->ops->region_get(s->drv, code, out); }
+int store_region_count(store_t *s, int64_t *out)
+{ return s->ops->region_count(s->drv, out); }
+int store_tx_region_put(store_tx_t *tx, const region_t *r)
+{ return tx_ops()->tx_region_put(TXDRV(tx), r); }
+int store_tx_region_exists(store_tx_t *tx, const char *code, bool *out)
+{ return tx_ops()->tx_region_exists(TXDRV(tx), code, out); }
+
+int store_department_get(store_t *s, int64_t id, department_t *out)
+{ return s->ops->department_get(s->drv, false, id, out); }
+int store_department_find(store_t *s, const char *name, department_t *out)
+{ return s->ops->department_find(s->drv, false, name, out); }
+int store_department_list(store_t *s, department_t **out, size_t *n)
+{ return s->ops->department_list(s->drv, out, n); }
+int store_tx_department_get(store_tx_t *tx, int64_t id, department_t *out)
+{ return tx_ops()->department_get(TXDRV(tx), true, id, out); }
+int store_tx_department_find(store_tx_t *tx, const char *name, department_t *out)
+{ return tx_ops()->department_find(TXDRV(tx), true, name, out); }
+int store_tx_department_insert(store_tx_t *tx, department_t *d, struct fk_error *err)
+{ return tx_ops()->tx_department_insert(TXDRV(tx), d, err); }
+int store_tx_department_update(store_tx_t *tx, department_t *d, struct fk_error *err)
+{ return tx_ops()->tx_department_update(TXDRV(tx), d, err); }
+int store_tx_department_delete(store_tx_t *tx, int64_t id, struct fk_error *err)
+{ return tx_ops()->tx_department_delete(TXDRV(tx), id, err); }
+
+int store_person_get(store_t *s, const char *id, person_t *out)
+{ return s->ops->person_get(s->drv, false, id, out); }
+int store_person_list(store_t *s, const struct person_query *q, person_t **out, size_t *n)
+{ return s->ops->person_list(s->drv, q, out, n); }
+int store_person_dept_path(store_t *s, const char *id, char *path, size_t cap)
+{ return s->ops->person_dept_path(s->drv, id, path, cap); }
+int store_tx_person_get(store_tx_t *tx, const char *id, person_t *out)
+{ return tx_ops()->person_get(TXDRV(tx), true, id, out); }
+int store_tx_person_insert(store_tx_t *tx, const person_t *p, int64_t now, struct fk_error *err)
+{ return tx_ops()->tx_person_insert(TXDRV(tx), p, now, err); }
+int store_tx_person_update(store_tx_t *tx, const person_t *p, int64_t now, struct fk_error *err)
+{ return tx_ops()->tx_person_update(TXDRV(tx), p, now, err); }
+int store_tx_person_delete(store_tx_t *tx, const char *id, struct fk_error *err)
+{ return tx_ops()->tx_person_delete(TXDRV(tx), id, err); }
+
+int store_user_get(store_t *s, int64_t id, user_t *out)
+{ return s->ops->user_get(s->drv, id, out); }
+int store_user_find(store_t *s, const char *username, user_t *out)
+{ return s->ops->user_find(s->drv, false, username, out); }
+int store_user_list(store_t *s, user_t **out, size_t *n)
+{ return s->ops->user_list(s->drv, out, n); }
+int store_user_count(store_t *s, int64_t *out)
+{ return s->ops->user_count(s->drv, out); }
+int store_tx_user_find(store_tx_t *tx, const char *username, user_t *out)
+{ return tx_ops()->user_find(TXDRV(tx), true, username, out); }
+int store_tx_user_insert(store_tx_t *tx, user_t *u, int64_t now, struct fk_error *err)
+{ return tx_ops()->tx_user_insert(TXDRV(tx), u, now, err); }
+int store_tx_user_update(store_tx_t *tx, const user_t *u, struct fk_error *err)
+{ return tx_ops()->tx_user_update(TXDRV(tx), u, err); }
+
+int store_session_get(store_t *s, const uint8_t hash[SESSION_HASH_LEN], int64_t now, session_t *out)
+{ return s->ops->session_get(s->drv, hash, now, out); }
+int store_tx_session_insert(store_tx_t *tx, const session_t *se)
+{ return tx_ops()->tx_session_insert(TXDRV(tx), se); }
+int store_tx_session_delete(store_tx_t *tx, const uint8_t hash[SESSION_HASH_LEN])
+{ return tx_ops()->tx_session_delete(TXDRV(tx), hash); }
+int store_tx_session_delete_user(store_tx_t *tx, int64_t user_id)
+{ return tx_ops()->tx_session_delete_user(TXDRV(tx), user_id); }
+int store_tx_session_purge(store_tx_t *tx, int64_t now)
+{ return tx_ops()->tx_session_purge(TXDRV(tx), now); }
+
+int store_tx_audit_append(store_tx_t *tx, const audit_entry_t *a)
+{ return tx_ops()->tx_audit_append(TXDRV(tx), a); }
+int store_audit_list(store_t *s, int64_t before, int limit, audit_entry_t **out, size_t *n)
+{ return s->ops->audit_list(s->drv, before, limit, out, n); }
+
+int store_setting_get(store_t *s, const char *key, char *value, size_t cap)
+{ return s->ops->setting_get(s->drv, key, value, cap); }
+int store_tx_setting_put(store_tx_t *tx, const char *key, const char *value, int64_t now)
+{ return tx_ops()->tx_setting_put(TXDRV(tx), key, value, now); }

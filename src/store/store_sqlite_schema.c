@@ -1,0 +1,83 @@
+/*
+ * store_sqlite_schema.c -- store layer: the numbered SQLite migrations.
+ *
+ * Migration N brings the schema from version N-1 to N (PRAGMA
+ * user_version).  Never edit a migration that has shipped; add one.
+ */
+#include "store_sqlite.h"
+
+const char *const store_sqlite_migrations[] = {
+	/* 1: the foundation -- regions, departments, people, users,
+	 * sessions, audit, settings. */
+	"CREATE TABLE regions ("
+	"  code TEXT PRIMARY KEY CHECK (length(code) = 6),"
+	"  name TEXT NOT NULL,"
+	"  level TEXT NOT NULL CHECK (level IN ('province','city','county')),"
+	"  parent_code TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE departments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  parent_id INTEGER REFERENCES departments(id),"
+	"  path TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX departments_parent ON departments(parent_id);"
+	"CREATE TABLE people ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('staff','student','postdoc','visitor')),"
+	"  department_id INTEGER NOT NULL REFERENCES departments(id),"
+	"  phone TEXT NOT NULL DEFAULT '',"
+	"  community TEXT NOT NULL DEFAULT '',"
+	"  region_code TEXT NOT NULL REFERENCES regions(code),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX people_department ON people(department_id);"
+	"CREATE INDEX people_region ON people(region_code);"
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  password_hash TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('staff','dept_head','office','official','analyst','admin')),"
+	"  person_id TEXT REFERENCES people(id),"
+	"  department_id INTEGER REFERENCES departments(id),"
+	"  region_prefix TEXT NOT NULL DEFAULT '',"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX users_person ON users(person_id);"
+	"CREATE INDEX users_department ON users(department_id);"
+	"CREATE TABLE sessions ("
+	"  token_hash BLOB PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  user_id INTEGER,"
+	"  username TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  address TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object_type TEXT NOT NULL,"
+	"  object_id TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE INDEX audit_object ON audit(object_type, object_id);"
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+};
+
+const int store_sqlite_migration_count =
+	(int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]);
