@@ -28,4 +28,15 @@ struct app {
 void app__audit_fill(audit_entry_t *e, const actor_t *actor, const char *action,
 		     const char *object_type, const char *object_id, const char *detail);
 
+/*
+ * Parse CSV text with libcsv and call row() for every record, with its
+ * 1-based record number (the header is record 1) and its fields as
+ * NUL-terminated strings (borrowed for the call).  A non-zero return
+ * from row() stops the parse and is returned.  Malformed CSV (an
+ * unterminated quote, a stray quote) gives FK_EINVAL naming the record.
+ */
+typedef int (*csv_row_fn)(void *ctx, long record, char **fields, size_t n);
+int app__csv_each(const char *buf, size_t len, csv_row_fn row, void *ctx,
+		  struct fk_error *err) FK_MUST_CHECK;
+
 #endif

@@ -69,7 +69,8 @@ date_format(int32_t days, char buf[DATE_STR_LEN])
 {
 	int y, m, d;
 	date_to_ymd(days, &y, &m, &d);
-	snprintf(buf, DATE_STR_LEN, "%04d-%02d-%02d", y % 10000, m, d);
+	snprintf(buf, DATE_STR_LEN, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u);
 	return buf;
 }
 

@@ -619,7 +619,7 @@ sq_tx_department_insert(void *drv, department_t *dep, struct fk_error *err)
 	struct drv *d = drv;
 	department_t parent = {0};
 	sqlite3_stmt *st;
-	char path[256];
+	char path[sizeof parent.path + 24];
 	int rc;
 
 	if (dep->parent_id) {
@@ -663,7 +663,7 @@ sq_tx_department_update(void *drv, department_t *dep, struct fk_error *err)
 	struct drv *d = drv;
 	department_t old = {0}, parent = {0};
 	sqlite3_stmt *st;
-	char path[256];
+	char path[sizeof parent.path + 24];
 	int rc;
 
 	rc = dept_one(d, true, ST_DEPT_GET, dep->id, NULL, &old);
@@ -694,6 +694,8 @@ sq_tx_department_update(void *drv, department_t *dep, struct fk_error *err)
 		return fk_error_set(err, rc, "", "cannot update department");
 	snprintf(path, sizeof path, "%s%lld/", dep->parent_id ? parent.path : "/",
 		 (long long)dep->id);
+	if (strlen(path) >= sizeof dep->path - 1)
+		return fk_error_set(err, FK_EINVAL, "parent_id", "departments are nested too deeply");
 	if (strcmp(path, old.path) != 0) {
 		if ((st = stmt(d->writer, ST_DEPT_MOVE_SUBTREE)) == NULL)
 			return fk_error_set(err, FK_EIO, "", "cannot move department");

@@ -1,0 +1,137 @@
+/*
+ * http_impl.h -- http layer, internal: requests, routes and replies.
+ */
+#ifndef HTTP_IMPL_H
+#define HTTP_IMPL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http.h"
+
+#define HTTP_BODY_MAX (64 * 1024)          /* JSON bodies */
+#define HTTP_BODY_MAX_LARGE (8 * 1024 * 1024) /* CSV uploads */
+#define HTTP_MAX_PARAMS 4
+
+struct http_req;
+typedef void (*http_handler_fn)(struct http_req *r);
+
+/* Route flags. */
+#define ROUTE_PUBLIC 0x1     /* no sign-in needed */
+#define ROUTE_LARGE_BODY 0x2 /* body up to HTTP_BODY_MAX_LARGE */
+#define ROUTE_RAW_BODY 0x4   /* body is not JSON (CSV) */
+
+/* A route: method and pattern ("/api/v1/people/{id}"), who may call it
+ * (a mask of ROLE_BIT()s; 0 with no ROUTE_PUBLIC means nobody: the
+ * default is deny), and its handler. */
+struct route {
+	const char *method;
+	const char *pattern;
+	unsigned roles;
+	unsigned flags;
+	http_handler_fn handler;
+	const char *name;    /* label in logs and metrics */
+};
+
+extern const struct route http_routes[];
+extern const size_t http_routes_count;
+
+struct http_req {
+	struct MHD_Connection *conn;
+	struct http_server *srv;
+	app_t *app;
+	const char *method;
+	const char *url;
+	const struct route *route;       /* NULL until matched */
+	const char *params[HTTP_MAX_PARAMS]; /* path parameters, in body of path_copy */
+	char path_copy[512];
+	uint64_t start_us;
+
+	char *body;
+	size_t body_len, body_max;
+	bool body_too_big;
+
+	actor_t actor;
+	bool signed_in;
+	bool via_cookie;
+	char token[APP_TOKEN_LEN + 1];
+	char address[64];
+
+	/* the reply */
+	int status;
+	char *reply;                     /* malloc'd */
+	size_t reply_len;
+	const char *reply_type;
+	char set_cookie[160];
+	char allow[64];                  /* for 405 */
+	char content_disposition[96];
+	int retry_after;
+	bool replied;
+	const char *route_label;
+};
+
+/* ---- replies (server.c) ----------------------------------------------- */
+
+/* Reply with a JSON value (the reference is stolen). */
+void http_reply_json(struct http_req *r, int status, json_t *body);
+/* Reply with bytes (copied) of a content type. */
+void http_reply_bytes(struct http_req *r, int status, const char *type, const void *data,
+		      size_t len);
+/* Reply with bytes the reply takes over (malloc'd). */
+void http_reply_take(struct http_req *r, int status, const char *type, char *data, size_t len);
+/* Reply 204. */
+void http_reply_empty(struct http_req *r, int status);
+/* The error reply for an fk_err: one table maps codes to statuses. */
+void http_reply_error(struct http_req *r, int code, const struct fk_error *err);
+/* An error with an explicit code name and message. */
+void http_reply_fail(struct http_req *r, int status, const char *code, const char *field,
+		     const char *message);
+
+/* Query parameter, or NULL. */
+const char *http_query(struct http_req *r, const char *name);
+/* Request header, or NULL. */
+const char *http_header(struct http_req *r, const char *name);
+
+/* ---- JSON codecs (json.c) --------------------------------------------- */
+
+enum jf_type { JF_STRING, JF_INT, JF_BOOL };
+
+/* One field a request body may hold.  For JF_STRING dst is a char
+ * buffer of cap bytes (the string must fit with its NUL); JF_INT an
+ * int64_t; JF_BOOL a bool.  *seen (if not NULL) tells whether the field
+ * was present. */
+struct jfield {
+	const char *name;
+	enum jf_type type;
+	bool required;
+	void *dst;
+	size_t cap;
+	bool *seen;
+};
+
+/* Parse the body as one JSON object with no duplicate keys, and decode
+ * it by fields: unknown fields, wrong types, missing required fields
+ * and over-long strings are FK_EINVAL naming the field. */
+int json_decode_body(const char *body, size_t len, const struct jfield *fields, size_t n,
+		     struct fk_error *err) FK_MUST_CHECK;
+
+/* ---- routing (router.c) ------------------------------------------------- */
+
+/* Find the route for method and path.  On success *params point into
+ * scratch (which must hold the path).  Returns 0, FK_ENOTFOUND (no such
+ * path) or FK_EINVAL (path known, method not: allow gets the methods). */
+int router_match(const char *method, const char *path, char *scratch, size_t scratch_cap,
+		 const struct route **out, const char **params, char *allow,
+		 size_t allow_cap) FK_MUST_CHECK;
+
+/* ---- metrics (metrics.c) ------------------------------------------------ */
+
+void metrics_init(void);
+/* Count a finished request of route index idx (-1 unmatched, -2 page). */
+void metrics_record(int route_idx, int status, uint64_t micros);
+/* Prometheus text exposition into a malloc'd buffer. */
+char *metrics_render(app_t *app, size_t *len);
+
+#endif

@@ -1,0 +1,286 @@
+// login.test.mjs -- browser test of the sign-in and home pages.
+//
+// Starts the real binary ($FANGKONG_BIN) on a fresh demo database and an
+// ephemeral port, drives Debian's chromium (/usr/bin/chromium) with
+// playwright-core at a phone viewport, and checks what a person would
+// notice: errors on the page, who is signed in, the language switch,
+// signing out, and that the Content-Security-Policy blocks nothing.
+// Screenshots go to tests/e2e/screens/ (not in git).
+//
+// Environment: FANGKONG_BIN (default ../../build/fangkong), FANGKONG_TEST_TMP
+// (scratch folder, created if missing; default the system's temp folder).
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const BIN = process.env.FANGKONG_BIN || path.resolve(HERE, '../../build/fangkong');
+const SCRATCH = process.env.FANGKONG_TEST_TMP || tmpdir();
+const SCREENS = path.join(HERE, 'screens');
+const CHROMIUM = '/usr/bin/chromium';
+const PHONE = { width: 390, height: 844 };
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+// ---- the server -------------------------------------------------------------
+
+// Start `fangkong serve` and resolve with {proc, base, stderr()} once it
+// prints its "listening on" line.
+function startServer(db) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    const stderr = () => log.slice(-8000);
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (chunk) => { log = (log + chunk).slice(-64000); });
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`no "listening on" line within 20 s; stderr:\n${stderr()}`));
+    }, 20000);
+    proc.on('error', (err) => { clearTimeout(timer); reject(err); });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited early (code ${code}, signal ${signal}); stderr:\n${stderr()}`));
+    });
+    const lines = readline.createInterface({ input: proc.stdout });
+    lines.on('line', (line) => {
+      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)\s*$/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        proc.removeAllListeners('exit');
+        resolve({ proc, base: m[1], stderr });
+      }
+    });
+  });
+}
+
+// Resolve with {code, signal} when proc exits, or null after ms.
+function waitExit(proc, ms) {
+  if (proc.exitCode !== null || proc.signalCode !== null)
+    return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    proc.once('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal }); });
+  });
+}
+
+// ---- the test ---------------------------------------------------------------
+
+describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
+  let dir, server, context, page;
+  const cspViolations = [];   // what the browser reported blocking
+  const pageErrors = [];      // uncaught exceptions in our scripts
+  const badAssets = [];       // CSS/JS/pages that did not load
+
+  // Everything the browser tells about a page, collected for later checks.
+  function watch(p) {
+    p.on('console', (msg) => {
+      const text = msg.text();
+      if (/Content[- ]Security[- ]Policy|CSP violation/i.test(text))
+        cspViolations.push(text);
+    });
+    p.on('pageerror', (err) => pageErrors.push(String(err)));
+    p.on('response', (res) => {
+      const url = new URL(res.url());
+      if (!url.pathname.startsWith('/api/') && res.status() >= 400)
+        badAssets.push(`${res.status()} ${url.pathname}`);
+    });
+  }
+
+  before(async () => {
+    assert.ok(existsSync(BIN), `no fangkong binary at ${BIN} (set FANGKONG_BIN)`);
+    mkdirSync(SCRATCH, { recursive: true });
+    mkdirSync(SCREENS, { recursive: true });
+    dir = mkdtempSync(path.join(SCRATCH, 'e2e-login-'));
+    const db = path.join(dir, 't.db');
+    execFileSync(BIN, ['init', '--db', db, '--demo'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    server = await startServer(db);
+
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: PHONE,
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    // The browser's own report of anything the policy blocked; init
+    // scripts are not subject to the page's CSP.
+    await context.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`
+          + ` at ${e.sourceFile}:${e.lineNumber}`);
+      });
+    });
+    context.setDefaultTimeout(15000);
+    page = context.pages()[0] || await context.newPage();
+    watch(page);
+  });
+
+  after(async () => {
+    if (context)
+      await context.close().catch(() => {});
+    if (server && server.proc.exitCode === null && server.proc.signalCode === null) {
+      server.proc.kill('SIGTERM');
+      if (!(await waitExit(server.proc, 10000)))
+        server.proc.kill('SIGKILL');
+    }
+    if (dir && !process.env.FANGKONG_KEEP_TMP)
+      rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the pages with the strict Content-Security-Policy', async () => {
+    for (const p of ['/', '/login.html']) {
+      const res = await fetch(server.base + p);
+      assert.equal(res.status, 200, `GET ${p}`);
+      assert.match(res.headers.get('content-type') || '', /^text\/html/, `content type of ${p}`);
+      const csp = res.headers.get('content-security-policy') || '';
+      assert.match(csp, /script-src 'self'/, `CSP of ${p}: ${csp}`);
+      assert.match(csp, /style-src 'self'/, `CSP of ${p}: ${csp}`);
+      assert.doesNotMatch(csp, /unsafe-inline/, `CSP of ${p}`);
+    }
+  });
+
+  it('shows the sign-in page in Chinese, fit for a phone', async () => {
+    await page.goto(server.base + '/login.html');
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    assert.equal((await page.textContent('h1')).trim(), '登录');
+    assert.equal((await page.textContent('#login-submit')).trim(), '登录');
+    // the style sheet is applied: touch targets are large, nothing is wider than the screen
+    const box = await page.locator('#login-submit').boundingBox();
+    assert.ok(box && box.height >= 44, `sign-in button is ${box && box.height}px tall`);
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(widths[0] <= widths[1], `page is ${widths[0]}px wide on a ${widths[1]}px screen`);
+    await page.screenshot({ path: path.join(SCREENS, 'login-phone-zh.png'), fullPage: true });
+  });
+
+  it('asks for the missing field before sending anything', async () => {
+    await page.click('#login-submit');
+    await page.locator('#login-error').getByText('请输入用户名。').waitFor();
+  });
+
+  it('shows an error on the page for a wrong password', async () => {
+    await page.fill('#username', 'staff');
+    await page.fill('#password', 'not-the-password');
+    await page.click('#login-submit');
+    await page.locator('#login-error').getByText('用户名或密码不正确。').waitFor();
+    assert.match(new URL(page.url()).pathname, /\/login\.html$/);
+    await page.screenshot({ path: path.join(SCREENS, 'login-error-phone-zh.png'), fullPage: true });
+  });
+
+  it('signs staff in and shows their username and role', async () => {
+    await page.fill('#username', 'staff');
+    await page.fill('#password', 'staff-demo-2020');
+    await Promise.all([
+      page.waitForURL((url) => url.pathname === '/'),
+      page.click('#login-submit'),
+    ]);
+    await page.locator('#user-name').getByText('staff', { exact: true }).waitFor();
+    assert.equal((await page.textContent('#user-role')).trim(), '职工');
+    assert.equal((await page.textContent('#logout')).trim(), '退出登录');
+    const box = await page.locator('#logout').boundingBox();
+    assert.ok(box && box.height >= 44, `sign-out button is ${box && box.height}px tall`);
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(widths[0] <= widths[1], `page is ${widths[0]}px wide on a ${widths[1]}px screen`);
+    await page.screenshot({ path: path.join(SCREENS, 'home-phone-zh.png'), fullPage: true });
+  });
+
+  it('switches to English, and remembers it', async () => {
+    await page.click('#lang-switch');
+    await page.locator('#user-role').getByText('Staff member', { exact: true }).waitFor();
+    assert.equal((await page.textContent('#logout')).trim(), 'Sign out');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await page.reload();
+    await page.locator('#user-role').getByText('Staff member', { exact: true }).waitFor();
+    assert.match(await page.textContent('#greeting'), /Hello, staff/);
+    await page.screenshot({ path: path.join(SCREENS, 'home-phone-en.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: path.join(SCREENS, 'home-desktop-en.png') });
+    await page.setViewportSize(PHONE);
+  });
+
+  it('signs out to the sign-in page, after which home sends you back there', async () => {
+    await Promise.all([
+      page.waitForURL((url) => url.pathname === '/login.html'),
+      page.click('#logout'),
+    ]);
+    assert.equal((await page.textContent('h1')).trim(), 'Sign in');
+    await page.goto(server.base + '/');
+    await page.waitForURL((url) => url.pathname === '/login.html');
+    assert.equal((await page.textContent('h1')).trim(), 'Sign in');
+  });
+
+  it('after too many failed sign-ins, tells how long to wait', async () => {
+    await page.click('#lang-switch');   // back to Chinese
+    await page.locator('h1').getByText('登录', { exact: true }).waitFor();
+    const error = page.locator('#login-error');
+    let text = '';
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await page.fill('#username', 'analyst');
+      await page.fill('#password', `wrong-${attempt}`);
+      await page.click('#login-submit');
+      // the box is emptied on submit and filled with the answer
+      await page.locator('#login-submit:not([disabled])').waitFor();
+      await error.waitFor();
+      text = (await error.textContent()).trim();
+      if (text.startsWith('登录失败次数过多'))
+        break;
+      assert.equal(text, '用户名或密码不正确。', `attempt ${attempt}`);
+    }
+    assert.match(text, /^登录失败次数过多，请 \d+ (秒|分钟)后再试。$/);
+    // the right password does not get in while the limit holds
+    await page.fill('#username', 'analyst');
+    await page.fill('#password', 'analyst-demo-2020');
+    await page.click('#login-submit');
+    await page.locator('#login-submit:not([disabled])').waitFor();
+    assert.match((await error.textContent()).trim(), /^登录失败次数过多/);
+    assert.match(new URL(page.url()).pathname, /\/login\.html$/);
+    // and the message follows the language
+    await page.click('#lang-switch');
+    assert.match((await error.textContent()).trim(),
+      /^Too many failed sign-ins\. Please try again in \d+ (seconds?|minutes?)\.$/);
+    await page.click('#lang-switch');
+  });
+
+  it('reports no Content-Security-Policy violation, script error or missing file', async () => {
+    assert.deepEqual(cspViolations, []);
+    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(badAssets, []);
+    // and the watch would have seen one: an inline style is refused
+    const probe = await context.newPage();
+    const seen = [];
+    probe.on('console', (msg) => { if (/CSP violation/.test(msg.text())) seen.push(msg.text()); });
+    await probe.goto(server.base + '/login.html');
+    await probe.evaluate(() => document.body.setAttribute('style', 'color: red'));
+    await probe.waitForEvent('console', { predicate: (m) => /CSP violation/.test(m.text()), timeout: 5000 })
+      .catch(() => {});
+    await probe.close();
+    assert.ok(seen.length > 0, 'an inline style was not reported as a CSP violation');
+  });
+
+  it('stops on SIGTERM with exit status 0', async () => {
+    server.proc.kill('SIGTERM');
+    const end = await waitExit(server.proc, 10000);
+    assert.ok(end, `server still running 10 s after SIGTERM; stderr:\n${server.stderr()}`);
+    assert.deepEqual(end, { code: 0, signal: null }, `stderr:\n${server.stderr()}`);
+  });
+});
