@@ -423,7 +423,7 @@ Written by \`bench/run.sh\` (\`make bench\`); do not edit by hand, rerun it.
 the same run, on nginx answering the same path with the same body
 (\`{"status":"ok"}\`), Content-Type (\`$fk_ctype\`) and extra headers copied
 from fangkong's answer ($mirrored_list), so both send about
-the same bytes ($fk_bytes and $ng_bytes per response with \`Connection: close\`).
+the same bytes (fangkong $fk_bytes, nginx $ng_bytes per response, probed with \`Connection: close\`).
 Both servers run 2 threads/workers and log every request to a file; wrk keeps
 $WRK_CONNECTIONS connections alive from $WRK_THREADS threads. Rounds alternate between the two servers
 after a 1 s warm-up of each.
@@ -441,7 +441,7 @@ Each round, req/s / p99:
 - nginx: ${per_round[nginx]}
 
 The machine has $cpus cores, shared by the server under test and the load
-generator (wrk), so absolute figures are low and noisy: they are medians over
+generator (wrk), so absolute figures are noisy: they are medians over
 rounds, and the ratio to nginx, measured in the same run, matters more than
 the absolutes.
 

@@ -3,7 +3,7 @@
 // Starts the real binary ($FANGKONG_BIN) on a fresh demo database and an
 // ephemeral port, drives Debian's chromium (/usr/bin/chromium) with
 // playwright-core at a phone viewport, and checks what a person would
-// notice: errors on the page, who is signed in, the language switch,
+// notice: errors on the page, who is signed in and where, the language switch,
 // signing out, and that the Content-Security-Policy blocks nothing.
 // Screenshots go to tests/e2e/screens/ (not in git).
 //
@@ -26,6 +26,8 @@ const SCRATCH = process.env.FANGKONG_TEST_TMP || tmpdir();
 const SCREENS = path.join(HERE, 'screens');
 const CHROMIUM = '/usr/bin/chromium';
 const PHONE = { width: 390, height: 844 };
+const ORG_ZH = '示范研究所';
+const ORG_EN = 'Demo Institute';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -82,6 +84,24 @@ function waitExit(proc, ms) {
   });
 }
 
+// The admin names the organisation (GET /api/v1/session carries it to the
+// home page); a bearer token needs no CSRF header.
+async function nameOrganisation(base) {
+  const login = await fetch(base + '/api/v1/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'admin-demo-2020' }),
+  });
+  assert.equal(login.status, 200, 'admin signs in');
+  const { token } = await login.json();
+  const put = await fetch(base + '/api/v1/settings', {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ org_name: ORG_ZH, org_name_en: ORG_EN }),
+  });
+  assert.equal(put.status, 200, `PUT /api/v1/settings: ${await put.text()}`);
+}
+
 // ---- the test ---------------------------------------------------------------
 
 describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
@@ -113,6 +133,7 @@ describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
     const db = path.join(dir, 't.db');
     execFileSync(BIN, ['init', '--db', db, '--demo'], { stdio: ['ignore', 'ignore', 'pipe'] });
     server = await startServer(db);
+    await nameOrganisation(server.base);
 
     context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
       executablePath: CHROMIUM,
@@ -196,6 +217,7 @@ describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
     ]);
     await page.locator('#user-name').getByText('staff', { exact: true }).waitFor();
     assert.equal((await page.textContent('#user-role')).trim(), '职工');
+    assert.equal((await page.textContent('#org-name')).trim(), ORG_ZH);
     assert.equal((await page.textContent('#logout')).trim(), '退出登录');
     const box = await page.locator('#logout').boundingBox();
     assert.ok(box && box.height >= 44, `sign-out button is ${box && box.height}px tall`);
@@ -208,6 +230,7 @@ describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
     await page.click('#lang-switch');
     await page.locator('#user-role').getByText('Staff member', { exact: true }).waitFor();
     assert.equal((await page.textContent('#logout')).trim(), 'Sign out');
+    assert.equal((await page.textContent('#org-name')).trim(), ORG_EN);
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     await page.reload();
     await page.locator('#user-role').getByText('Staff member', { exact: true }).waitFor();
