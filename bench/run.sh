@@ -155,6 +155,9 @@ wrk_field() {
 	esac
 }
 
+# Other work on the machine skews everything; the load is recorded with the figures.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- fangkong --------------------------------------------------------------
 
 log "fangkong: init"
@@ -391,6 +394,7 @@ fmt_ms() { printf '%.2f ms' "$1"; }
 # --- report ----------------------------------------------------------------
 
 run_date=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cpus=$(nproc)
 cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 [[ -n $cpu_model ]] || cpu_model=unknown
@@ -447,6 +451,7 @@ the absolutes.
 
 - Date: $run_date
 - Machine: $cpus cores (\`nproc\`), $cpu_model, $kernel
+- Load average (1, 5, 15 min) before the run: $load_before; after: $load_after (the run itself keeps both cores busy, so "after" includes it)
 - Versions: wrk $wrk_version; nginx $nginx_version; fangkong $fk_version, commit $git_rev
 - Total requests served: fangkong ${tot_requests[fangkong]}, nginx ${tot_requests[nginx]}
 

@@ -28,6 +28,10 @@ struct app {
 void app__audit_fill(audit_entry_t *e, const actor_t *actor, const char *action,
 		     const char *object_type, const char *object_id, const char *detail);
 
+/* app_person_list with the audit action named (list, export). */
+int app__person_page(app_t *a, const actor_t *actor, const char *after, int limit,
+		     const char *action, person_t **out, size_t *n, bool *more) FK_MUST_CHECK;
+
 /*
  * Parse CSV text with libcsv and call row() for every record, with its
  * 1-based record number (the header is record 1) and its fields as

@@ -446,7 +446,7 @@ app_people_export(app_t *a, const actor_t *actor, char **out, size_t *len, struc
 		person_t *page = NULL;
 		size_t n = 0;
 		bool more = false;
-		rc = app_person_list(a, actor, after, 1000, &page, &n, &more);
+		rc = app__person_page(a, actor, after, 1000, "export", &page, &n, &more);
 		if (rc) {
 			fk_error_set(err, rc, "", "cannot read people");
 			break;

@@ -138,6 +138,13 @@ int
 app_person_list(app_t *a, const actor_t *actor, const char *after, int limit,
 		person_t **out, size_t *n, bool *more)
 {
+	return app__person_page(a, actor, after, limit, "list", out, n, more);
+}
+
+int
+app__person_page(app_t *a, const actor_t *actor, const char *after, int limit,
+		 const char *action, person_t **out, size_t *n, bool *more)
+{
 	struct person_query q = {0};
 	struct fk_error err = {0};
 	int rc;
@@ -159,7 +166,7 @@ app_person_list(app_t *a, const actor_t *actor, const char *after, int limit,
 		*n = (size_t)limit;
 		*more = true;
 	}
-	rc = audit_reads(a, actor, "list", *out, *n, &err);
+	rc = audit_reads(a, actor, action, *out, *n, &err);
 	if (rc) {
 		free(*out);
 		*out = NULL;

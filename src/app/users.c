@@ -43,7 +43,7 @@ resolve_scope(store_tx_t *tx, struct user_job *j, struct fk_error *err)
 		person_t p;
 		rc = store_tx_person_get(tx, j->u->person_id, &p);
 		if (rc == FK_ENOTFOUND)
-			return fk_error_set(err, FK_EINVAL, "person", "no person with id '%s'",
+			return fk_error_set(err, FK_EINVAL, "person_id", "no person with id '%s'",
 					    j->u->person_id);
 		if (rc)
 			return fk_error_set(err, rc, "", "cannot read people");

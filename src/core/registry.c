@@ -130,10 +130,10 @@ user_validate(const user_t *u, struct fk_error *err)
 		return fk_error_set(err, FK_EINVAL, "role",
 				    "role must be one of staff, dept_head, office, official, analyst, admin");
 	if (u->role == ROLE_STAFF && u->person_id[0] == '\0')
-		return fk_error_set(err, FK_EINVAL, "person",
+		return fk_error_set(err, FK_EINVAL, "person_id",
 				    "a staff user needs the person it reports for");
 	if (u->person_id[0] && !text_is_ident(u->person_id, PERSON_ID_MAX))
-		return fk_error_set(err, FK_EINVAL, "person", "person is not a valid person id");
+		return fk_error_set(err, FK_EINVAL, "person_id", "person is not a valid person id");
 	if (u->role == ROLE_DEPT_HEAD && u->department_id <= 0)
 		return fk_error_set(err, FK_EINVAL, "department",
 				    "a dept_head user needs the department they head");

@@ -84,7 +84,8 @@ json_decode_body(const char *body, size_t len, const struct jfield *fields, size
 
 	if (body == NULL || len == 0)
 		return fk_error_set(err, FK_EINVAL, "", "the request needs a JSON object body");
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* NULs are let through jansson so the check below can name the field */
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (root == NULL) {
 		if (strstr(jerr.text, "duplicate object key")) {
 			char field[FK_ERROR_FIELD_MAX];

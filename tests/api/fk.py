@@ -177,8 +177,9 @@ class Server:
 
     # ---- the server process -----------------------------------------------
 
-    def start(self, timeout=30):
-        """Start `fangkong serve` and wait for its `listening on` line."""
+    def start(self, *extra_args, timeout=30):
+        """Start `fangkong serve [EXTRA_ARGS...]` and wait for its
+        `listening on` line."""
         assert self.proc is None, "server already running"
         self.generation += 1
         self.out_path = os.path.join(self.dir, "serve%d.out" % self.generation)
@@ -187,7 +188,7 @@ class Server:
         # the server.
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:0"],
+                [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:0"] + list(extra_args),
                 stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         deadline = time.monotonic() + timeout
         prefix = "listening on http://127.0.0.1:"

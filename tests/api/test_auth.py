@@ -1,6 +1,7 @@
 """Sign-in, sessions, CSRF, the login rate limit and security headers."""
 
 import base64
+import json
 import os
 import time
 import unittest
@@ -161,11 +162,12 @@ class AuthTest(fk.ServerTestCase):
         }
         for what, tok in candidates.items():
             with self.subTest(what):
+                # header values go out as raw bytes (UTF-8 for the non-ASCII one)
                 r = self.req("GET", "/api/v1/session",
-                             headers={"Authorization": "Bearer " + tok})
+                             headers={"Authorization": ("Bearer " + tok).encode()})
                 self.assertError(r, 401, "unauthenticated")
                 r = self.req("GET", "/api/v1/session",
-                             headers={"Cookie": "fk_session=" + tok})
+                             headers={"Cookie": ("fk_session=" + tok).encode()})
                 self.assertError(r, 401, "unauthenticated")
         for what, header in {"basic scheme": "Basic " + real,
                              "no scheme": real,
@@ -304,6 +306,29 @@ class AuthTest(fk.ServerTestCase):
                               {"X-Forwarded-For": "10.1.2.3", "X-Real-IP": "10.1.2.3",
                                "Forwarded": "for=10.1.2.3"})
             self.assertError(r, 429, "rate_limited")
+        finally:
+            rc = srv.stop()
+            srv.cleanup()
+        self.assertEqual(rc, 0)
+
+    # ---- session lifetime -------------------------------------------------
+
+    def test_expiry_follows_configured_session_ttl(self):
+        srv = fk.Server(self.__module__ + "-ttl", demo=False)
+        try:
+            cfg = os.path.join(srv.dir, "fk.json")
+            with open(cfg, "w") as f:
+                json.dump({"session_ttl_hours": 1}, f)
+            r = srv.cli("user", "add", "--db", srv.db, "--username", "ttl", "--role", "analyst",
+                        "--password-stdin", input="ttl-pass-1234\n")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            srv.start("--config", cfg)
+            before = time.time()
+            r = srv.login_raw("ttl", "ttl-pass-1234")
+            self.assertStatus(r, 200)
+            expires = r.json()["expires_at"]
+            self.assertAlmostEqual(expires, before + 3600, delta=120,
+                                   msg="expires_at should be 1 hour ahead with session_ttl_hours 1")
         finally:
             rc = srv.stop()
             srv.cleanup()

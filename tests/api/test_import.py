@@ -140,6 +140,18 @@ class ImportTest(fk.ServerTestCase):
             self.assertEqual(self.person("I-AGAIN")["name"], "旧名")
             self.assertAbsent("I-AGAIN-2")
 
+    def test_utf8_bom_from_spreadsheets_is_accepted(self):
+        text = "\ufeff" + make_csv([row("I-BOM-1", name="表格导出")], newline="\r\n")
+        r = self.import_csv(text)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["imported"], 1)
+        self.assertEqual(self.person("I-BOM-1")["name"], "表格导出")
+
+    def test_header_only_imports_nothing(self):
+        r = self.import_csv(make_csv([]))
+        self.assertStatus(r, 200)
+        self.assertEqual((r.json()["rows"], r.json()["imported"]), (0, 0))
+
     def test_wrong_header_is_400(self):
         text = make_csv([row("I-HDR-1")[:6]], header=HEADER[:6])
         r = self.import_csv(text)
@@ -207,12 +219,22 @@ class ImportTest(fk.ServerTestCase):
         self.assertEqual({x[0] for x in rows[1:]}, listed)
 
     def test_export_is_audited(self):
-        self.assertStatus(self.s["head"].get("/api/v1/people/export"), 200)
-        r = self.s["admin"].get("/api/v1/audit?limit=20")
+        admin = self.s["admin"]
+        r = admin.get("/api/v1/audit?limit=1")
         self.assertStatus(r, 200)
-        self.assertTrue([e for e in r.json()["items"]
-                         if e["username"] == "head" and e["action"] == "export"],
-                        "the head's export left no audit entry")
+        last = r.json()["items"][0]["id"]
+        r = self.s["head"].get("/api/v1/people/export")
+        self.assertStatus(r, 200)
+        exported = {x[0] for x in parse_csv(r.text)[1:]}
+        self.assertTrue(exported)
+        r = admin.get("/api/v1/audit?limit=500")
+        self.assertStatus(r, 200)
+        named = set()
+        for e in r.json()["items"]:
+            if e["id"] > last and e["username"] == "head" and e["object_type"] == "person":
+                named.add(e["object_id"])
+                named.update(x for x in exported if x in e["detail"])
+        self.assertEqual(exported - named, set(), "exported people missing from the audit log")
 
     def test_export_refused_to_other_roles(self):
         for who in ("staff", "official", "analyst", "admin"):

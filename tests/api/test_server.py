@@ -168,6 +168,32 @@ class ServerTest(fk.ServerTestCase):
         self.assertStatus(r, 204)
         self.assertNotIn(root["id"], {d["id"] for d in s.get("/api/v1/departments").json()["items"]})
 
+    def test_department_tree_stays_a_tree(self):
+        s = self.s["office"]
+        a = s.post("/api/v1/departments", {"name": "树测试甲"})
+        self.assertStatus(a, 201)
+        a = a.json()
+        b = s.post("/api/v1/departments", {"name": "树测试乙", "parent_id": a["id"]})
+        self.assertStatus(b, 201)
+        b = b.json()
+        for parent in (a["id"], b["id"]):
+            with self.subTest(parent=parent):
+                r = s.put("/api/v1/departments/%d" % a["id"], {"name": "树测试甲", "parent_id": parent})
+                self.assertError(r, 400, "invalid", "parent_id")
+        self.assertEqual(s.get("/api/v1/departments/%d" % a["id"]).json(), a)
+        r = s.post("/api/v1/departments", {"name": "树测试丙", "parent_id": 987654})
+        self.assertError(r, 400, "invalid", "parent_id")
+        self.assertNotIn("树测试丙", {d["name"] for d in s.get("/api/v1/departments").json()["items"]})
+        # moving a department moves its subtree
+        c = s.post("/api/v1/departments", {"name": "树测试丁"})
+        self.assertStatus(c, 201)
+        c = c.json()
+        r = s.put("/api/v1/departments/%d" % a["id"], {"name": "树测试甲", "parent_id": c["id"]})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["parent_id"], c["id"])
+        moved_b = s.get("/api/v1/departments/%d" % b["id"]).json()
+        self.assertTrue(moved_b["path"].startswith(c["path"]), moved_b)
+
     def test_demo_department_with_people_is_409(self):
         s = self.s["office"]
         before = s.get("/api/v1/departments/%d" % self.head_dep)
@@ -211,8 +237,10 @@ class ServerTest(fk.ServerTestCase):
             with self.subTest(who):
                 r = self.s[who].get("/api/v1/regions/110108")
                 self.assertStatus(r, 200)
-                self.assertEqual(r.json(), {"code": "110108", "name": "海淀区",
-                                            "level": "county", "parent_code": "110100"})
+                got = r.json()
+                self.assertEqual({k: got.get(k) for k in ("code", "name", "level", "parent_code")},
+                                 {"code": "110108", "name": "海淀区",
+                                  "level": "county", "parent_code": "110100"})
         r = self.s["staff"].get("/api/v1/regions/420000")
         self.assertStatus(r, 200)
         self.assertEqual((r.json()["name"], r.json()["level"]), ("湖北省", "province"))

@@ -57,10 +57,16 @@
 		try {
 			if (user.department_id) {
 				var d = await getJSON('/api/v1/departments');
-				var items = (d.body && d.body.items) || [];
-				for (var i = 0; i < items.length; i++)
-					if (items[i].id === user.department_id)
-						departmentName = items[i].path || items[i].name;
+				var names = {};
+				((d.body && d.body.items) || []).forEach(function (dep) {
+					names[dep.id] = dep;
+				});
+				var mine = names[user.department_id];
+				/* path is ids from the root, "/2/3/": show "科研一部 / 病原学研究组" */
+				if (mine)
+					departmentName = String(mine.path || '').split('/').filter(Boolean)
+						.map(function (id) { return names[id] ? names[id].name : ''; })
+						.filter(Boolean).join(' / ') || mine.name;
 			}
 			if (user.region_prefix && /^\d{2,6}$/.test(user.region_prefix)) {
 				var code = (user.region_prefix + '000000').slice(0, 6);
