@@ -7,7 +7,8 @@
 set -euo pipefail
 
 build_pkgs="build-essential cmake ninja-build pkg-config libmicrohttpd-dev
-  libjansson-dev libcsv-dev libsodium-dev libsqlite3-dev"
+  libjansson-dev libcsv-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev
+  libxlsxwriter-dev"
 test_pkgs="libcmocka-dev python3 clang libclang-rt-14-dev chromium fonts-noto-cjk nodejs npm"
 bench_pkgs="wrk nginx-light sqlite3"
 

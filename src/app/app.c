@@ -10,10 +10,18 @@
 #include <time.h>
 #include <sodium.h>
 
+#include "core/date.h"
+
 int64_t
 app_now(void)
 {
 	return (int64_t)time(NULL);
+}
+
+int32_t
+app_today(void)
+{
+	return date_of_unix_cst(time(NULL));
 }
 
 int
@@ -41,6 +49,9 @@ app_open(const char *db, const struct app_options *opt, app_t **out,
 		a->opt.pwhash_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	pthread_mutex_init(&a->limit_mu, NULL);
 
+	rc = app__policies_load(a, err);
+	if (rc)
+		goto fail;
 	rc = store_open(db, NULL, &a->store, err);
 	if (rc)
 		goto fail;
@@ -69,8 +80,10 @@ app_close(app_t *a)
 {
 	if (a == NULL)
 		return;
+	app_notify_stop(a);
 	store_close(a->store);
 	pthread_mutex_destroy(&a->limit_mu);
+	free(a->policies);
 	free(a);
 }
 
@@ -156,6 +169,8 @@ app_audit_list(app_t *a, const actor_t *actor, int64_t before, int limit,
 const char *const app_setting_keys[] = {
 	"org_name",       /* the organisation's name, shown on pages */
 	"org_name_en",    /* its English name */
+	"org_region",     /* the organisation's city, a 6-digit region code */
+	"report_cutoff",  /* daily report cut-off, "HH:MM" CST, for reminders */
 	NULL,
 };
 

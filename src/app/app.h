@@ -26,7 +26,10 @@
 #include <stdint.h>
 
 #include "core/fk_err.h"
+#include "core/assess.h"
+#include "core/policy.h"
 #include "core/registry.h"
+#include "core/report.h"
 #include "store/store.h"
 
 typedef struct app app_t;
@@ -205,5 +208,101 @@ int app_demo_create(app_t *a, struct fk_error *err) FK_MUST_CHECK;
 
 /* Current Unix time (seconds). */
 int64_t app_now(void);
+
+/* ---- dates ------------------------------------------------------------- */
+
+/* Today in China Standard Time (day number, core/date.h). */
+int32_t app_today(void);
+
+/* ---- policies (policies.c) ----------------------------------------------- */
+
+/* The policy in force on date (NULL if none: before 2020-01-24). */
+const policy_t *app_policy_for(app_t *a, int32_t date);
+/* All loaded policies, oldest first. */
+const policy_t *app_policies(app_t *a, size_t *n);
+
+/* ---- daily reports (reports.c) ------------------------------------------- */
+
+struct report_result {
+	report_rec_t rec;          /* the stored version */
+	assessment_t assessment;
+	health_code_t code;        /* the person's code after this report */
+	bool replayed;             /* same request_id as before: nothing new stored */
+};
+
+/*
+ * Submit r.  r->person_id "" means the caller's own person; date_given
+ * false means today (CST).  Staff may report today or yesterday for
+ * themselves; the office any day up to today, for anyone (recorded as
+ * on behalf).  Assesses under the policy of r->date, stores report,
+ * assessment, data-quality flags, an alert (red or yellow) with its
+ * webhook deliveries, and the audit entry, in one durable write.
+ */
+int app_report_submit(app_t *a, const actor_t *actor, report_t *r, bool date_given,
+		      struct report_result *out, struct fk_error *err) FK_MUST_CHECK;
+int app_report_get(app_t *a, const actor_t *actor, int64_t id, report_rec_t *out,
+		   struct fk_error *err) FK_MUST_CHECK;
+/* Current reports in the actor's scope matching q (q's scope fields
+ * are narrowed here).  *more if another page follows. */
+int app_report_list(app_t *a, const actor_t *actor, struct report_query *q, report_rec_t **out,
+		    size_t *n, bool *more) FK_MUST_CHECK;
+/* A person's last `days` days of reports (current versions, newest
+ * last) and their health code today. */
+int app_report_history(app_t *a, const actor_t *actor, const char *person_id, int days,
+		       report_rec_t **out, size_t *n, health_code_t *code,
+		       struct fk_error *err) FK_MUST_CHECK;
+/* Health code of a person on date (in scope). */
+int app_health_code(app_t *a, const actor_t *actor, const char *person_id, int32_t date,
+		    health_code_t *out, struct fk_error *err) FK_MUST_CHECK;
+/* People in scope without a report for date (dept_head, office). */
+int app_missing(app_t *a, const actor_t *actor, int32_t date, const char *after, int limit,
+		person_t **out, size_t *n, bool *more) FK_MUST_CHECK;
+
+struct dashboard {
+	int32_t date;
+	int64_t people, reported, green, yellow, red;
+	struct dash_department *departments;
+	size_t n_departments;
+	struct dash_place places[3];
+	size_t n_places;
+	struct dash_day *trend;     /* 30 days ending at date */
+	size_t n_trend;
+};
+int app_dashboard(app_t *a, const actor_t *actor, int32_t date, struct dashboard *out) FK_MUST_CHECK;
+void dashboard_free(struct dashboard *d);
+
+/* Where a region code is relative to the organisation's city (setting
+ * org_region): "hubei", "city" or "outside". */
+const char *app_place_of(app_t *a, const char *region_code);
+
+/* ---- alerts (reports.c) --------------------------------------------------- */
+
+int app_alert_list(app_t *a, const actor_t *actor, struct alert_query *q, alert_t **out,
+		   size_t *n, bool *more) FK_MUST_CHECK;
+/* Acknowledge ack->id with its follow-up fields (clinic_visited,
+ * community_informed, result, follow_up).  Office, or the head of the
+ * person's department. */
+int app_alert_ack(app_t *a, const actor_t *actor, alert_t *ack, struct fk_error *err) FK_MUST_CHECK;
+
+/* ---- notifications: webhooks, deliveries, reminders (notify.c) ------------ */
+
+/* Queue the deliveries of an alert to every enabled webhook that takes
+ * "alert" events, inside the report's write job.  Never blocks. */
+int app__notify_alert(store_tx_t *tx, const alert_t *al) FK_MUST_CHECK;
+/* Start/stop the background delivery and reminder thread (serve only). */
+int app_notify_start(app_t *a) FK_MUST_CHECK;
+void app_notify_stop(app_t *a);
+int app_webhook_list(app_t *a, const actor_t *actor, webhook_t **out, size_t *n) FK_MUST_CHECK;
+int app_webhook_create(app_t *a, const actor_t *actor, webhook_t *w, struct fk_error *err) FK_MUST_CHECK;
+int app_webhook_delete(app_t *a, const actor_t *actor, int64_t id, struct fk_error *err) FK_MUST_CHECK;
+int app_delivery_list(app_t *a, const actor_t *actor, int64_t before, int limit,
+		      delivery_t **out, size_t *n) FK_MUST_CHECK;
+
+/* ---- exports (exports.c) --------------------------------------------------- */
+
+/* The daily table an office sends upward: from..to, by "person" or
+ * "department", as "csv" or "xlsx", into a malloc'd buffer. */
+int app_export_daily(app_t *a, const actor_t *actor, int32_t from, int32_t to, const char *by,
+		     const char *format, char **out, size_t *len, struct fk_error *err) FK_MUST_CHECK;
 
 #endif

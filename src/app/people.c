@@ -37,8 +37,8 @@ may_write_departments(const actor_t *actor)
 }
 
 /* Narrow q to what actor may see. */
-static void
-scope_query(const actor_t *actor, struct person_query *q)
+void
+app__scope_query(const actor_t *actor, struct person_query *q)
 {
 	if (actor->cli)
 		return;
@@ -58,8 +58,8 @@ scope_query(const actor_t *actor, struct person_query *q)
 }
 
 /* 0 if actor may see p, else FK_ENOTFOUND (existence must not leak). */
-static int
-in_scope(app_t *a, const actor_t *actor, const person_t *p)
+int
+app__person_in_scope(app_t *a, const actor_t *actor, const person_t *p)
 {
 	char path[256];
 
@@ -126,7 +126,7 @@ app_person_get(app_t *a, const actor_t *actor, const char *id, person_t *out,
 		return fk_error_set(err, FK_EPERM, "", "this role does not read personal records");
 	rc = store_person_get(a->store, id, out);
 	if (rc == 0)
-		rc = in_scope(a, actor, out);
+		rc = app__person_in_scope(a, actor, out);
 	if (rc == FK_ENOTFOUND)
 		return fk_error_set(err, FK_ENOTFOUND, "id", "no person '%s'", id);
 	if (rc)
@@ -156,7 +156,7 @@ app__person_page(app_t *a, const actor_t *actor, const char *after, int limit,
 		return FK_EPERM;
 	if (limit <= 0 || limit > 1000)
 		limit = 100;
-	scope_query(actor, &q);
+	app__scope_query(actor, &q);
 	q.after_id = after && *after ? after : NULL;
 	q.limit = limit + 1; /* one extra tells whether more follow */
 	rc = store_person_list(a->store, &q, out, n);

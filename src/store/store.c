@@ -149,10 +149,15 @@ store_open(const char *location, const struct store_options *opt,
 		o.batch_max = 512;
 	if (o.busy_timeout_ms <= 0)
 		o.busy_timeout_ms = 5000;
+	if (location && strncmp(location, "sqlite:", 7) == 0)
+		location += 7;
 	if (location == NULL || location[0] == '\0')
 		return fk_error_set(err, FK_EINVAL, "db", "no database given");
-	if (strncmp(location, "sqlite:", 7) == 0)
-		location += 7;
+	/* every connection of an in-memory database is its own database:
+	 * readers would never see the writer's rows */
+	if (strcmp(location, ":memory:") == 0 || strncmp(location, "file:", 5) == 0)
+		return fk_error_set(err, FK_EINVAL, "db",
+				    "the database must be a file (not '%s')", location);
 	else if (strstr(location, "://"))
 		return fk_error_set(err, FK_EINVAL, "db",
 				    "unsupported database location '%s' (this build has sqlite)",
@@ -346,3 +351,65 @@ int store_setting_get(store_t *s, const char *key, char *value, size_t cap)
 { return s->ops->setting_get(s->drv, key, value, cap); }
 int store_tx_setting_put(store_tx_t *tx, const char *key, const char *value, int64_t now)
 { return tx_ops()->tx_setting_put(TXDRV(tx), key, value, now); }
+
+int store_report_get(store_t *s, int64_t id, report_rec_t *out)
+{ return s->ops->report_get(s->drv, id, out); }
+int store_report_list(store_t *s, const struct report_query *q, report_rec_t **out, size_t *n)
+{ return s->ops->report_list(s->drv, q, out, n); }
+int store_report_versions(store_t *s, const char *person_id, int32_t date, report_rec_t **out,
+			  size_t *n)
+{ return s->ops->report_versions(s->drv, person_id, date, out, n); }
+int store_report_recent(store_t *s, const char *person_id, int32_t from, int32_t to,
+			report_rec_t **out, size_t *n)
+{ return s->ops->report_recent(s->drv, false, person_id, from, to, out, n); }
+int store_tx_report_recent(store_tx_t *tx, const char *person_id, int32_t from, int32_t to,
+			   report_rec_t **out, size_t *n)
+{ return tx_ops()->report_recent(TXDRV(tx), true, person_id, from, to, out, n); }
+int store_tx_report_by_request(store_tx_t *tx, const char *person_id, const char *request_id,
+			       report_rec_t *out)
+{ return tx_ops()->tx_report_by_request(TXDRV(tx), person_id, request_id, out); }
+int store_tx_report_insert(store_tx_t *tx, report_rec_t *rec, int64_t department_id,
+			   struct fk_error *err)
+{ return tx_ops()->tx_report_insert(TXDRV(tx), rec, department_id, err); }
+int store_tx_report_count_by_submitter(store_tx_t *tx, int64_t user_id, int64_t since,
+				       int64_t *out)
+{ return tx_ops()->tx_report_count_by_submitter(TXDRV(tx), user_id, since, out); }
+int store_missing(store_t *s, int32_t date, const struct person_query *q, person_t **out,
+		  size_t *n)
+{ return s->ops->missing(s->drv, date, q, out, n); }
+int store_dash_departments(store_t *s, int32_t date, const char *dept_path,
+			   struct dash_department **out, size_t *n)
+{ return s->ops->dash_departments(s->drv, date, dept_path, out, n); }
+int store_dash_places(store_t *s, int32_t date, const char *dept_path, struct dash_place out[3],
+		      size_t *n)
+{ return s->ops->dash_places(s->drv, date, dept_path, out, n); }
+int store_dash_trend(store_t *s, int32_t from, int32_t to, const char *dept_path,
+		     struct dash_day **out, size_t *n)
+{ return s->ops->dash_trend(s->drv, from, to, dept_path, out, n); }
+int store_alert_get(store_t *s, int64_t id, alert_t *out)
+{ return s->ops->alert_get(s->drv, id, out); }
+int store_alert_list(store_t *s, const struct alert_query *q, alert_t **out, size_t *n)
+{ return s->ops->alert_list(s->drv, q, out, n); }
+int store_tx_alert_insert(store_tx_t *tx, alert_t *a)
+{ return tx_ops()->tx_alert_insert(TXDRV(tx), a); }
+int store_tx_alert_ack(store_tx_t *tx, const alert_t *a)
+{ return tx_ops()->tx_alert_ack(TXDRV(tx), a); }
+int store_webhook_list(store_t *s, webhook_t **out, size_t *n)
+{ return s->ops->webhook_list(s->drv, false, out, n); }
+int store_tx_webhook_list(store_tx_t *tx, webhook_t **out, size_t *n)
+{ return tx_ops()->webhook_list(TXDRV(tx), true, out, n); }
+int store_tx_webhook_insert(store_tx_t *tx, webhook_t *w, struct fk_error *err)
+{ return tx_ops()->tx_webhook_insert(TXDRV(tx), w, err); }
+int store_tx_webhook_delete(store_tx_t *tx, int64_t id)
+{ return tx_ops()->tx_webhook_delete(TXDRV(tx), id); }
+int store_tx_delivery_insert(store_tx_t *tx, delivery_t *d)
+{ return tx_ops()->tx_delivery_insert(TXDRV(tx), d); }
+int store_delivery_due(store_t *s, int64_t now, int limit, delivery_t **out, size_t *n)
+{ return s->ops->delivery_due(s->drv, now, limit, out, n); }
+int store_tx_delivery_update(store_tx_t *tx, const delivery_t *d)
+{ return tx_ops()->tx_delivery_update(TXDRV(tx), d); }
+int store_delivery_list(store_t *s, int64_t before, int limit, delivery_t **out, size_t *n)
+{ return s->ops->delivery_list(s->drv, before, limit, out, n); }
+int store_tx_reminder_claim(store_tx_t *tx, int32_t date, int64_t department_id, int64_t missing,
+			    int64_t now)
+{ return tx_ops()->tx_reminder_claim(TXDRV(tx), date, department_id, missing, now); }

@@ -35,7 +35,9 @@
 #include <stdint.h>
 
 #include "../core/fk_err.h"
+#include "../core/assess.h"
 #include "../core/registry.h"
+#include "../core/report.h"
 
 typedef struct store store_t;
 typedef struct store_tx store_tx_t;
@@ -111,7 +113,7 @@ int store_department_list(store_t *s, department_t **out, size_t *n) FK_MUST_CHE
 int store_tx_department_get(store_tx_t *tx, int64_t id, department_t *out) FK_MUST_CHECK;
 int store_tx_department_find(store_tx_t *tx, const char *name, department_t *out) FK_MUST_CHECK;
 /* Insert d (name, parent_id); sets d->id and d->path.  FK_ECONFLICT on a
- * duplicate name, FK_ENOTFOUND for a missing parent. */
+ * duplicate name, FK_EINVAL (field parent_id) for a missing parent. */
 int store_tx_department_insert(store_tx_t *tx, department_t *d, struct fk_error *err) FK_MUST_CHECK;
 /* Rename and/or move d->id under d->parent_id, rewriting the subtree's
  * paths.  FK_EINVAL if that would make a cycle. */
@@ -203,5 +205,193 @@ int store_audit_list(store_t *s, int64_t before, int limit,
 /* FK_ENOTFOUND if unset. */
 int store_setting_get(store_t *s, const char *key, char *value, size_t cap) FK_MUST_CHECK;
 int store_tx_setting_put(store_tx_t *tx, const char *key, const char *value, int64_t now) FK_MUST_CHECK;
+
+/* ---- daily health reports -------------------------------------------- */
+
+#define STORE_ASSESSMENT_MAX 6144
+
+/* One stored version of a daily report, with its assessment. */
+typedef struct report_rec {
+	report_t r;                    /* r.id is this version's id */
+	int version;                   /* 1, 2, ... per person and day */
+	bool current;                  /* the version in force for that day */
+	int64_t submitted_by;          /* users.id, 0 for the command line */
+	char submitted_by_name[USERNAME_MAX + 8];
+	bool on_behalf;                /* submitted by someone else (the office) */
+	int64_t created_at;            /* Unix seconds */
+	enum status status;
+	char rule[32];                 /* assessment rule that decided */
+	char policy_version[POLICY_VERSION_MAX];
+	char assessment[STORE_ASSESSMENT_MAX]; /* JSON made by app/: actions, reasons */
+	enum status health_code;       /* code colour when submitted */
+	int32_t observation_end;       /* 0 if none */
+	char place[12];                /* hubei, outside, city */
+	char flags[96];                /* data-quality flags, comma separated */
+	/* joined on reads */
+	char person_name[PERSON_NAME_BUF];
+	int64_t department_id;
+	char department[DEPARTMENT_NAME_BUF];
+} report_rec_t;
+
+struct report_query {
+	int32_t from, to;          /* dates, inclusive; 0 = open */
+	const char *dept_path;     /* department subtree, or NULL */
+	const char *region_prefix; /* person region prefix, or NULL */
+	const char *person_id;     /* one person, or NULL */
+	int status;                /* enum status, or -1 for any */
+	bool flagged_only;         /* only reports with data-quality flags */
+	int64_t after_id;          /* keyset paging: ids > after_id */
+	int limit;                 /* 1..1000; 0 = no limit */
+};
+
+int store_report_get(store_t *s, int64_t id, report_rec_t *out) FK_MUST_CHECK;
+/* Current versions matching q, by id. */
+int store_report_list(store_t *s, const struct report_query *q, report_rec_t **out,
+		      size_t *n) FK_MUST_CHECK;
+/* Every version of one person's day, oldest first. */
+int store_report_versions(store_t *s, const char *person_id, int32_t date,
+			  report_rec_t **out, size_t *n) FK_MUST_CHECK;
+/* Current versions of a person's reports with from <= date <= to,
+ * ascending by date (reads, and inside a job with the tx_ form). */
+int store_report_recent(store_t *s, const char *person_id, int32_t from, int32_t to,
+			report_rec_t **out, size_t *n) FK_MUST_CHECK;
+int store_tx_report_recent(store_tx_t *tx, const char *person_id, int32_t from, int32_t to,
+			   report_rec_t **out, size_t *n) FK_MUST_CHECK;
+/* The version submitted with request_id by/for person, FK_ENOTFOUND. */
+int store_tx_report_by_request(store_tx_t *tx, const char *person_id, const char *request_id,
+			       report_rec_t *out) FK_MUST_CHECK;
+/* Store rec as the new current version of (person, date): the previous
+ * current version (if any) is kept as history; daily counts move with
+ * it.  Sets rec->r.id and rec->version.  department_id is the person's
+ * department, counted in the daily aggregates. */
+int store_tx_report_insert(store_tx_t *tx, report_rec_t *rec, int64_t department_id,
+			   struct fk_error *err) FK_MUST_CHECK;
+/* Reports stored by a submitter since a Unix time (burst detection). */
+int store_tx_report_count_by_submitter(store_tx_t *tx, int64_t user_id, int64_t since,
+				       int64_t *out) FK_MUST_CHECK;
+
+/* People in scope (q: dept_path/region_prefix/person_id, after_id,
+ * limit) with no report for date. */
+int store_missing(store_t *s, int32_t date, const struct person_query *q, person_t **out,
+		  size_t *n) FK_MUST_CHECK;
+
+/* ---- dashboard aggregates (kept per department, day, place, status) -- */
+
+struct dash_department {
+	int64_t department_id;
+	char department[DEPARTMENT_NAME_BUF];
+	char path[256];
+	int64_t people;                 /* registered now */
+	int64_t reported, green, yellow, red;
+};
+struct dash_place {
+	char place[12];                 /* hubei, outside, city */
+	int64_t reported, green, yellow, red;
+};
+struct dash_day {
+	int32_t date;
+	int64_t reported, green, yellow, red;
+};
+
+/* Per department of the subtree dept_path (NULL: all), for date. */
+int store_dash_departments(store_t *s, int32_t date, const char *dept_path,
+			   struct dash_department **out, size_t *n) FK_MUST_CHECK;
+/* Per place, for date. *n is at most 3. */
+int store_dash_places(store_t *s, int32_t date, const char *dept_path, struct dash_place out[3],
+		      size_t *n) FK_MUST_CHECK;
+/* Per day from..to (every day present, zeros included). */
+int store_dash_trend(store_t *s, int32_t from, int32_t to, const char *dept_path,
+		     struct dash_day **out, size_t *n) FK_MUST_CHECK;
+
+/* ---- alerts ------------------------------------------------------------ */
+
+typedef struct alert {
+	int64_t id;
+	int64_t report_id;
+	char person_id[PERSON_ID_MAX + 1];
+	char person_name[PERSON_NAME_BUF];  /* reads */
+	int64_t department_id;
+	char department[DEPARTMENT_NAME_BUF]; /* reads */
+	int32_t date;
+	enum status status;
+	char rule[32];
+	char reason[448];
+	int64_t created_at;
+	char acked_by[USERNAME_MAX + 8];    /* "" while open */
+	int64_t acked_at;
+	int clinic_visited;                 /* 1 yes, 0 no, -1 not said */
+	int community_informed;             /* 1 yes, 0 no, -1 not said */
+	char result[REPORT_NOTE_BUF];       /* clinic result */
+	char follow_up[REPORT_NOTE_BUF];    /* note */
+} alert_t;
+
+struct alert_query {
+	const char *dept_path;   /* subtree, or NULL */
+	bool open_only;
+	int32_t date;            /* 0 = any */
+	int64_t after_id;
+	int limit;
+};
+
+int store_alert_get(store_t *s, int64_t id, alert_t *out) FK_MUST_CHECK;
+int store_alert_list(store_t *s, const struct alert_query *q, alert_t **out,
+		     size_t *n) FK_MUST_CHECK;
+/* Sets a->id. */
+int store_tx_alert_insert(store_tx_t *tx, alert_t *a) FK_MUST_CHECK;
+/* Record the acknowledgement fields of a (by a->id); FK_ECONFLICT if
+ * already acknowledged. */
+int store_tx_alert_ack(store_tx_t *tx, const alert_t *a) FK_MUST_CHECK;
+
+/* ---- webhooks and their delivery log ------------------------------------ */
+
+typedef struct webhook {
+	int64_t id;
+	char name[65];
+	char kind[12];        /* generic, wecom, dingtalk */
+	char url[513];
+	char events[64];      /* comma list: alert, reminder */
+	bool enabled;
+	int64_t created_at;
+} webhook_t;
+
+#define DELIVERY_PAYLOAD_MAX 16384
+typedef struct delivery {
+	int64_t id;
+	int64_t webhook_id;
+	char webhook_name[65];     /* reads */
+	char url[513];             /* reads */
+	char kind[12];             /* reads: the webhook's kind */
+	char event[32];
+	char payload[DELIVERY_PAYLOAD_MAX];
+	char state[12];            /* pending, delivered, failed */
+	int attempts;
+	int64_t next_at;           /* when to try next (Unix seconds) */
+	int last_status;           /* HTTP status of the last try, 0 none */
+	char last_error[256];
+	int64_t created_at;
+	int64_t delivered_at;
+} delivery_t;
+
+int store_webhook_list(store_t *s, webhook_t **out, size_t *n) FK_MUST_CHECK;
+int store_tx_webhook_list(store_tx_t *tx, webhook_t **out, size_t *n) FK_MUST_CHECK;
+/* Sets w->id; FK_ECONFLICT on a duplicate name. */
+int store_tx_webhook_insert(store_tx_t *tx, webhook_t *w, struct fk_error *err) FK_MUST_CHECK;
+int store_tx_webhook_delete(store_tx_t *tx, int64_t id) FK_MUST_CHECK;
+/* Queue one delivery (state pending); sets d->id. */
+int store_tx_delivery_insert(store_tx_t *tx, delivery_t *d) FK_MUST_CHECK;
+/* Pending deliveries with next_at <= now, oldest first. */
+int store_delivery_due(store_t *s, int64_t now, int limit, delivery_t **out,
+		       size_t *n) FK_MUST_CHECK;
+/* Record a try: state, attempts, next_at, last_status, last_error,
+ * delivered_at of d (by d->id). */
+int store_tx_delivery_update(store_tx_t *tx, const delivery_t *d) FK_MUST_CHECK;
+/* Newest first, ids < before (0: from the newest). */
+int store_delivery_list(store_t *s, int64_t before, int limit, delivery_t **out,
+			size_t *n) FK_MUST_CHECK;
+
+/* Claim the reminder of (date, department): FK_ECONFLICT if one was
+ * already sent. */
+int store_tx_reminder_claim(store_tx_t *tx, int32_t date, int64_t department_id,
+			    int64_t missing, int64_t now) FK_MUST_CHECK;
 
 #endif

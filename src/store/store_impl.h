@@ -69,6 +69,39 @@ struct store_ops {
 
 	int (*setting_get)(void *drv, const char *key, char *value, size_t cap);
 	int (*tx_setting_put)(void *drv, const char *key, const char *value, int64_t now);
+
+	int (*report_get)(void *drv, int64_t id, report_rec_t *out);
+	int (*report_list)(void *drv, const struct report_query *q, report_rec_t **out, size_t *n);
+	int (*report_versions)(void *drv, const char *person_id, int32_t date, report_rec_t **out,
+			       size_t *n);
+	int (*report_recent)(void *drv, bool tx, const char *person_id, int32_t from, int32_t to,
+			     report_rec_t **out, size_t *n);
+	int (*tx_report_by_request)(void *drv, const char *person_id, const char *request_id,
+				    report_rec_t *out);
+	int (*tx_report_insert)(void *drv, report_rec_t *rec, int64_t department_id,
+				struct fk_error *err);
+	int (*tx_report_count_by_submitter)(void *drv, int64_t user_id, int64_t since, int64_t *out);
+	int (*missing)(void *drv, int32_t date, const struct person_query *q, person_t **out,
+		       size_t *n);
+	int (*dash_departments)(void *drv, int32_t date, const char *dept_path,
+				struct dash_department **out, size_t *n);
+	int (*dash_places)(void *drv, int32_t date, const char *dept_path, struct dash_place out[3],
+			   size_t *n);
+	int (*dash_trend)(void *drv, int32_t from, int32_t to, const char *dept_path,
+			  struct dash_day **out, size_t *n);
+	int (*alert_get)(void *drv, int64_t id, alert_t *out);
+	int (*alert_list)(void *drv, const struct alert_query *q, alert_t **out, size_t *n);
+	int (*tx_alert_insert)(void *drv, alert_t *a);
+	int (*tx_alert_ack)(void *drv, const alert_t *a);
+	int (*webhook_list)(void *drv, bool tx, webhook_t **out, size_t *n);
+	int (*tx_webhook_insert)(void *drv, webhook_t *w, struct fk_error *err);
+	int (*tx_webhook_delete)(void *drv, int64_t id);
+	int (*tx_delivery_insert)(void *drv, delivery_t *d);
+	int (*delivery_due)(void *drv, int64_t now, int limit, delivery_t **out, size_t *n);
+	int (*tx_delivery_update)(void *drv, const delivery_t *d);
+	int (*delivery_list)(void *drv, int64_t before, int limit, delivery_t **out, size_t *n);
+	int (*tx_reminder_claim)(void *drv, int32_t date, int64_t department_id, int64_t missing,
+				 int64_t now);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -57,6 +57,33 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_REPORT_GET,
+	ST_REPORT_LIST,
+	ST_REPORT_VERSIONS,
+	ST_REPORT_RECENT,
+	ST_REPORT_BY_REQUEST,
+	ST_REPORT_CURRENT_OF,
+	ST_REPORT_SUPERSEDE,
+	ST_REPORT_INSERT,
+	ST_COUNTS_ADD,
+	ST_REPORT_COUNT_BY_SUBMITTER,
+	ST_MISSING,
+	ST_DASH_DEPARTMENTS,
+	ST_DASH_PLACES,
+	ST_DASH_TREND,
+	ST_ALERT_GET,
+	ST_ALERT_LIST,
+	ST_ALERT_INSERT,
+	ST_ALERT_ACK,
+	ST_ALERT_EXISTS,
+	ST_WEBHOOK_LIST,
+	ST_WEBHOOK_INSERT,
+	ST_WEBHOOK_DELETE,
+	ST_DELIVERY_INSERT,
+	ST_DELIVERY_DUE,
+	ST_DELIVERY_UPDATE,
+	ST_DELIVERY_LIST,
+	ST_REMINDER_CLAIM,
 	ST_COUNT
 };
 
@@ -66,14 +93,31 @@ enum stmt_id {
 	"p.phone, p.community, p.region_code, p.updated_at"
 #define USER_COLS "id, username, password_hash, role, IFNULL(person_id, ''), " \
 	"IFNULL(department_id, 0), region_prefix, disabled, created_at"
+#define REPORT_COLS "r.id, r.person_id, r.date, r.version, r.current, r.temp_dc, r.symptoms, " \
+	"r.symptoms_note, r.region_code, r.location, r.exposure, r.family_unwell, " \
+	"r.travel_regions, r.note, IFNULL(r.request_id, ''), IFNULL(r.submitted_by, 0), " \
+	"r.submitted_by_name, r.on_behalf, r.created_at, r.status, r.rule, r.policy_version, " \
+	"r.assessment, r.health_code, r.observation_end, r.place, r.flags, p.name, " \
+	"r.department_id, d.name"
+#define REPORT_FROM " FROM reports r JOIN people p ON p.id = r.person_id " \
+	"JOIN departments d ON d.id = r.department_id"
+#define ALERT_COLS "a.id, a.report_id, a.person_id, p.name, a.department_id, d.name, a.date, " \
+	"a.status, a.rule, a.reason, a.created_at, a.acked_by, a.acked_at, a.clinic_visited, " \
+	"a.community_informed, a.result, a.follow_up"
+#define ALERT_FROM " FROM alerts a JOIN people p ON p.id = a.person_id " \
+	"JOIN departments d ON d.id = a.department_id"
+#define DELIVERY_COLS "dl.id, dl.webhook_id, w.name, w.url, w.kind, dl.event, dl.payload, " \
+	"dl.state, dl.attempts, dl.next_at, dl.last_status, dl.last_error, dl.created_at, " \
+	"dl.delivered_at"
+#define DELIVERY_FROM " FROM deliveries dl JOIN webhooks w ON w.id = dl.webhook_id"
 #define AUDIT_COLS "id, at, IFNULL(user_id, 0), username, role, address, " \
 	"action, object_type, object_id, detail"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_REGION_GET] = "SELECT code, name, level, parent_code, source FROM regions WHERE code = ?1",
 	[ST_REGION_COUNT] = "SELECT count(*) FROM regions",
-	[ST_REGION_PUT] = "INSERT OR IGNORE INTO regions(code, name, level, parent_code, source) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_REGION_PUT] = "INSERT INTO regions(code, name, level, parent_code, source) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(code) DO NOTHING",
 	[ST_DEPT_GET] = "SELECT " DEPT_COLS " FROM departments d WHERE d.id = ?1",
 	[ST_DEPT_FIND] = "SELECT " DEPT_COLS " FROM departments d WHERE d.name = ?1",
 	[ST_DEPT_LIST] = "SELECT " DEPT_COLS " FROM departments d ORDER BY d.path",
@@ -127,6 +171,95 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ROLLBACK_TO] = "ROLLBACK TO job",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
+
+	[ST_REPORT_GET] = "SELECT " REPORT_COLS REPORT_FROM " WHERE r.id = ?1",
+	[ST_REPORT_LIST] = "SELECT " REPORT_COLS REPORT_FROM
+			   " WHERE r.current = 1 AND (?1 = 0 OR r.date >= ?1) AND (?2 = 0 OR r.date <= ?2)"
+			   " AND (?3 IS NULL OR substr(d.path, 1, length(?3)) = ?3)"
+			   " AND (?4 IS NULL OR substr(p.region_code, 1, length(?4)) = ?4)"
+			   " AND (?5 IS NULL OR r.person_id = ?5) AND (?6 IS NULL OR r.status = ?6)"
+			   " AND (?7 = 0 OR r.flags <> '') AND r.id > ?8 ORDER BY r.id LIMIT ?9",
+	[ST_REPORT_VERSIONS] = "SELECT " REPORT_COLS REPORT_FROM
+			       " WHERE r.person_id = ?1 AND r.date = ?2 ORDER BY r.version",
+	[ST_REPORT_RECENT] = "SELECT " REPORT_COLS REPORT_FROM
+			     " WHERE r.person_id = ?1 AND r.current = 1 AND r.date BETWEEN ?2 AND ?3"
+			     " ORDER BY r.date",
+	[ST_REPORT_BY_REQUEST] = "SELECT " REPORT_COLS REPORT_FROM
+				 " WHERE r.person_id = ?1 AND r.request_id = ?2",
+	[ST_REPORT_CURRENT_OF] = "SELECT id, version, status, place, department_id FROM reports"
+				 " WHERE person_id = ?1 AND date = ?2 AND current = 1",
+	[ST_REPORT_SUPERSEDE] = "UPDATE reports SET current = 0 WHERE id = ?1",
+	[ST_REPORT_INSERT] =
+		"INSERT INTO reports(person_id, date, version, current, temp_dc, symptoms, symptoms_note,"
+		" region_code, location, exposure, family_unwell, travel_regions, note, request_id,"
+		" submitted_by, submitted_by_name, on_behalf, created_at, status, rule, policy_version,"
+		" assessment, health_code, observation_end, place, flags, department_id)"
+		" VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULLIF(?13, ''),"
+		" NULLIF(?14, 0), ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+	[ST_COUNTS_ADD] = "INSERT INTO daily_counts(date, department_id, place, status, n)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(date, department_id, place, status)"
+			  " DO UPDATE SET n = n + excluded.n",
+	[ST_REPORT_COUNT_BY_SUBMITTER] = "SELECT count(*) FROM reports WHERE submitted_by = ?1"
+					 " AND created_at >= ?2",
+	[ST_MISSING] = "SELECT " PERSON_COLS " FROM people p JOIN departments d ON d.id = p.department_id"
+		       " WHERE (?1 IS NULL OR substr(d.path, 1, length(?1)) = ?1)"
+		       " AND (?2 IS NULL OR substr(p.region_code, 1, length(?2)) = ?2)"
+		       " AND (?3 IS NULL OR p.id = ?3) AND (?4 IS NULL OR p.id > ?4)"
+		       " AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.person_id = p.id"
+		       "   AND r.date = ?6 AND r.current = 1)"
+		       " ORDER BY p.id LIMIT ?5",
+	[ST_DASH_DEPARTMENTS] =
+		"SELECT d.id, d.name, d.path,"
+		" (SELECT count(*) FROM people x WHERE x.department_id = d.id),"
+		" IFNULL(SUM(c.n), 0),"
+		" IFNULL(SUM(CASE c.status WHEN 'green' THEN c.n END), 0),"
+		" IFNULL(SUM(CASE c.status WHEN 'yellow' THEN c.n END), 0),"
+		" IFNULL(SUM(CASE c.status WHEN 'red' THEN c.n END), 0)"
+		" FROM departments d LEFT JOIN daily_counts c ON c.department_id = d.id AND c.date = ?1"
+		" WHERE (?2 IS NULL OR substr(d.path, 1, length(?2)) = ?2)"
+		" GROUP BY d.id ORDER BY d.path",
+	[ST_DASH_PLACES] =
+		"SELECT c.place, SUM(c.n),"
+		" SUM(CASE c.status WHEN 'green' THEN c.n ELSE 0 END),"
+		" SUM(CASE c.status WHEN 'yellow' THEN c.n ELSE 0 END),"
+		" SUM(CASE c.status WHEN 'red' THEN c.n ELSE 0 END)"
+		" FROM daily_counts c JOIN departments d ON d.id = c.department_id"
+		" WHERE c.date = ?1 AND (?2 IS NULL OR substr(d.path, 1, length(?2)) = ?2)"
+		" GROUP BY c.place ORDER BY c.place",
+	[ST_DASH_TREND] =
+		"SELECT c.date, SUM(c.n),"
+		" SUM(CASE c.status WHEN 'green' THEN c.n ELSE 0 END),"
+		" SUM(CASE c.status WHEN 'yellow' THEN c.n ELSE 0 END),"
+		" SUM(CASE c.status WHEN 'red' THEN c.n ELSE 0 END)"
+		" FROM daily_counts c JOIN departments d ON d.id = c.department_id"
+		" WHERE c.date BETWEEN ?1 AND ?2 AND (?3 IS NULL OR substr(d.path, 1, length(?3)) = ?3)"
+		" GROUP BY c.date ORDER BY c.date",
+	[ST_ALERT_GET] = "SELECT " ALERT_COLS ALERT_FROM " WHERE a.id = ?1",
+	[ST_ALERT_LIST] = "SELECT " ALERT_COLS ALERT_FROM
+			  " WHERE (?1 IS NULL OR substr(d.path, 1, length(?1)) = ?1)"
+			  " AND (?2 = 0 OR a.acked_at = 0) AND (?3 = 0 OR a.date = ?3) AND a.id > ?4"
+			  " ORDER BY a.id LIMIT ?5",
+	[ST_ALERT_INSERT] = "INSERT INTO alerts(report_id, person_id, department_id, date, status, rule,"
+			    " reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_ALERT_ACK] = "UPDATE alerts SET acked_by = ?2, acked_at = ?3, clinic_visited = ?4,"
+			 " community_informed = ?5, result = ?6, follow_up = ?7"
+			 " WHERE id = ?1 AND acked_at = 0",
+	[ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
+	[ST_WEBHOOK_LIST] = "SELECT id, name, kind, url, events, enabled, created_at FROM webhooks ORDER BY id",
+	[ST_WEBHOOK_INSERT] = "INSERT INTO webhooks(name, kind, url, events, enabled, created_at)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_WEBHOOK_DELETE] = "DELETE FROM webhooks WHERE id = ?1",
+	[ST_DELIVERY_INSERT] = "INSERT INTO deliveries(webhook_id, event, payload, state, attempts, next_at,"
+			       " created_at) VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5)",
+	[ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS DELIVERY_FROM
+			    " WHERE dl.state = 'pending' AND dl.next_at <= ?1 ORDER BY dl.next_at, dl.id"
+			    " LIMIT ?2",
+	[ST_DELIVERY_UPDATE] = "UPDATE deliveries SET state = ?2, attempts = ?3, next_at = ?4,"
+			       " last_status = ?5, last_error = ?6, delivered_at = ?7 WHERE id = ?1",
+	[ST_DELIVERY_LIST] = "SELECT " DELIVERY_COLS DELIVERY_FROM
+			     " WHERE (?1 = 0 OR dl.id < ?1) ORDER BY dl.id DESC LIMIT ?2",
+	[ST_REMINDER_CLAIM] = "INSERT INTO reminders(date, department_id, missing, sent_at)"
+			      " VALUES (?1, ?2, ?3, ?4)",
 };
 
 struct conn {
@@ -653,7 +786,7 @@ sq_tx_department_insert(void *drv, department_t *dep, struct fk_error *err)
 	rc = exec_st(st);
 	if (rc)
 		return fk_error_set(err, rc, "", "cannot insert department");
-	snprintf(dep->path, sizeof dep->path, "%s", path);
+	memcpy(dep->path, path, strlen(path) + 1); /* length checked above */
 	return 0;
 }
 
@@ -705,7 +838,7 @@ sq_tx_department_update(void *drv, department_t *dep, struct fk_error *err)
 		if (rc)
 			return fk_error_set(err, rc, "", "cannot move department");
 	}
-	snprintf(dep->path, sizeof dep->path, "%s", path);
+	memcpy(dep->path, path, strlen(path) + 1); /* length checked above */
 	return 0;
 }
 
@@ -860,10 +993,15 @@ sq_tx_person_insert(void *drv, const person_t *p, int64_t now, struct fk_error *
 	if (st == NULL)
 		return fk_error_set(err, FK_EIO, "", "cannot store person");
 	bind_person(st, p, now);
-	rc = exec_st(st);
-	if (rc == FK_ECONFLICT)
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
 		return fk_error_set(err, FK_ECONFLICT, "id", "a person with id '%s' already exists",
 				    p->id);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return fk_error_set(err, FK_EINVAL, "region_code",
+				    "the department or region_code %s does not exist", p->region_code);
+	rc = rc == SQLITE_DONE ? 0 : map_rc(rc);
 	return rc ? fk_error_set(err, rc, "", "cannot store person") : 0;
 }
 
@@ -1222,6 +1360,770 @@ sq_tx_setting_put(void *drv, const char *key, const char *value, int64_t now)
 	return exec_st(st);
 }
 
+
+/* ---- generic list helper ------------------------------------------------ */
+
+typedef void (*row_fn)(sqlite3_stmt *st, void *elem);
+
+/* Step the bound statement st, calling row() into a growing array of
+ * elem-byte elements.  Resets st.  *out is malloc'd (NULL when empty). */
+static int
+collect(sqlite3_stmt *st, size_t elem, row_fn row, void **out, size_t *n)
+{
+	char *arr = NULL;
+	size_t cap = 0, len = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char *p = realloc(arr, ncap * elem);
+			if (p == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			arr = p;
+			cap = ncap;
+		}
+		memset(arr + len * elem, 0, elem);
+		row(st, arr + len * elem);
+		len++;
+	}
+	done(st);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return map_rc(rc);
+	}
+	*out = arr;
+	*n = len;
+	return 0;
+}
+
+/* Fetch one row into elem: FK_ENOTFOUND when there is none. */
+static int
+fetch_one(sqlite3_stmt *st, row_fn row, void *elem)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row(st, elem);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
+	}
+	done(st);
+	return rc;
+}
+
+/* ---- daily reports --------------------------------------------------------- */
+
+static void
+travel_split(const char *csv, report_t *r)
+{
+	const char *p = csv;
+	r->n_travel = 0;
+	while (*p && r->n_travel < REPORT_TRAVEL_MAX) {
+		size_t len = strcspn(p, ",");
+		if (len == REGION_CODE_LEN) {
+			memcpy(r->travel_regions[r->n_travel], p, len);
+			r->travel_regions[r->n_travel][len] = '\0';
+			r->n_travel++;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+}
+
+static void
+report_row(sqlite3_stmt *st, void *elem)
+{
+	report_rec_t *x = elem;
+	char buf[32];
+	const unsigned char *t;
+
+	x->r.id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, x->r.person_id, sizeof x->r.person_id);
+	x->r.date = sqlite3_column_int(st, 2);
+	x->version = sqlite3_column_int(st, 3);
+	x->current = sqlite3_column_int(st, 4) != 0;
+	x->r.temp_dc = sqlite3_column_int(st, 5);
+	x->r.symptoms = (unsigned)sqlite3_column_int(st, 6);
+	col_text(st, 7, x->r.symptoms_note, sizeof x->r.symptoms_note);
+	col_text(st, 8, x->r.region_code, sizeof x->r.region_code);
+	col_text(st, 9, buf, sizeof buf);
+	if (location_parse(buf, &x->r.location))
+		x->r.location = LOC_HOME;
+	col_text(st, 10, buf, sizeof buf);
+	if (exposure_parse(buf, &x->r.exposure))
+		x->r.exposure = EXP_NONE;
+	x->r.family_unwell = sqlite3_column_int(st, 11) != 0;
+	t = sqlite3_column_text(st, 12);
+	travel_split(t ? (const char *)t : "", &x->r);
+	col_text(st, 13, x->r.note, sizeof x->r.note);
+	col_text(st, 14, x->r.request_id, sizeof x->r.request_id);
+	x->submitted_by = sqlite3_column_int64(st, 15);
+	col_text(st, 16, x->submitted_by_name, sizeof x->submitted_by_name);
+	x->on_behalf = sqlite3_column_int(st, 17) != 0;
+	x->created_at = sqlite3_column_int64(st, 18);
+	col_text(st, 19, buf, sizeof buf);
+	if (status_parse(buf, &x->status))
+		x->status = STATUS_RED; /* never shown green by mistake */
+	col_text(st, 20, x->rule, sizeof x->rule);
+	col_text(st, 21, x->policy_version, sizeof x->policy_version);
+	col_text(st, 22, x->assessment, sizeof x->assessment);
+	col_text(st, 23, buf, sizeof buf);
+	if (status_parse(buf, &x->health_code))
+		x->health_code = STATUS_RED;
+	x->observation_end = sqlite3_column_int(st, 24);
+	col_text(st, 25, x->place, sizeof x->place);
+	col_text(st, 26, x->flags, sizeof x->flags);
+	col_text(st, 27, x->person_name, sizeof x->person_name);
+	x->department_id = sqlite3_column_int64(st, 28);
+	col_text(st, 29, x->department, sizeof x->department);
+}
+
+static int
+sq_report_get(void *drv, int64_t id, report_rec_t *out)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_REPORT_GET)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(st, 1, id);
+	rc = fetch_one(st, report_row, out);
+	reader_put(d, c);
+	return rc;
+}
+
+static int
+sq_report_list(void *drv, const struct report_query *q, report_rec_t **out, size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_REPORT_LIST)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	sqlite3_bind_int(st, 1, q->from);
+	sqlite3_bind_int(st, 2, q->to);
+	bind_text(st, 3, q->dept_path);
+	bind_text(st, 4, q->region_prefix);
+	bind_text(st, 5, q->person_id);
+	bind_text(st, 6, q->status >= 0 ? status_name((enum status)q->status) : NULL);
+	sqlite3_bind_int(st, 7, q->flagged_only);
+	sqlite3_bind_int64(st, 8, q->after_id);
+	sqlite3_bind_int(st, 9, q->limit > 0 ? q->limit : -1);
+	rc = collect(st, sizeof **out, report_row, (void **)out, n);
+	reader_put(d, c);
+	return rc;
+}
+
+static int
+sq_report_versions(void *drv, const char *person_id, int32_t date, report_rec_t **out, size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_REPORT_VERSIONS)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	bind_text(st, 1, person_id);
+	sqlite3_bind_int(st, 2, date);
+	rc = collect(st, sizeof **out, report_row, (void **)out, n);
+	reader_put(d, c);
+	return rc;
+}
+
+static int
+sq_report_recent(void *drv, bool tx, const char *person_id, int32_t from, int32_t to,
+		 report_rec_t **out, size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = use(d, tx);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_REPORT_RECENT)) == NULL) {
+		unuse(d, tx, c);
+		return FK_EIO;
+	}
+	bind_text(st, 1, person_id);
+	sqlite3_bind_int(st, 2, from);
+	sqlite3_bind_int(st, 3, to);
+	rc = collect(st, sizeof **out, report_row, (void **)out, n);
+	unuse(d, tx, c);
+	return rc;
+}
+
+static int
+sq_tx_report_by_request(void *drv, const char *person_id, const char *request_id,
+			report_rec_t *out)
+{
+	sqlite3_stmt *st = stmt(((struct drv *)drv)->writer, ST_REPORT_BY_REQUEST);
+	if (st == NULL)
+		return FK_EIO;
+	memset(out, 0, sizeof *out);
+	bind_text(st, 1, person_id);
+	bind_text(st, 2, request_id);
+	return fetch_one(st, report_row, out);
+}
+
+/* Move one report's weight in the daily counts. */
+static int
+counts_add(struct drv *d, int32_t date, int64_t department_id, const char *place,
+	   const char *status, int delta)
+{
+	sqlite3_stmt *st = stmt(d->writer, ST_COUNTS_ADD);
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_int(st, 1, date);
+	sqlite3_bind_int64(st, 2, department_id);
+	bind_text(st, 3, place);
+	bind_text(st, 4, status);
+	sqlite3_bind_int(st, 5, delta);
+	return exec_st(st);
+}
+
+static int
+sq_tx_report_insert(void *drv, report_rec_t *rec, int64_t department_id, struct fk_error *err)
+{
+	struct drv *d = drv;
+	sqlite3_stmt *st = stmt(d->writer, ST_REPORT_CURRENT_OF);
+	char travel[REPORT_TRAVEL_MAX * (REGION_CODE_LEN + 1) + 1] = "";
+	int version = 1, rc;
+
+	if (st == NULL)
+		return fk_error_set(err, FK_EIO, "", "cannot store the report");
+	bind_text(st, 1, rec->r.person_id);
+	sqlite3_bind_int(st, 2, rec->r.date);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t old_id = sqlite3_column_int64(st, 0);
+		int64_t old_dept = sqlite3_column_int64(st, 4);
+		char old_status[8], old_place[12];
+		version = sqlite3_column_int(st, 1) + 1;
+		col_text(st, 2, old_status, sizeof old_status);
+		col_text(st, 3, old_place, sizeof old_place);
+		done(st);
+		sqlite3_stmt *up = stmt(d->writer, ST_REPORT_SUPERSEDE);
+		if (up == NULL)
+			return fk_error_set(err, FK_EIO, "", "cannot store the report");
+		sqlite3_bind_int64(up, 1, old_id);
+		if ((rc = exec_st(up)) ||
+		    (rc = counts_add(d, rec->r.date, old_dept, old_place, old_status, -1)))
+			return fk_error_set(err, rc, "", "cannot store the report");
+	} else {
+		done(st);
+		if (rc != SQLITE_DONE)
+			return fk_error_set(err, map_rc(rc), "", "cannot store the report");
+	}
+	for (int i = 0; i < rec->r.n_travel; i++) {
+		if (i)
+			strcat(travel, ",");
+		strcat(travel, rec->r.travel_regions[i]);
+	}
+	if ((st = stmt(d->writer, ST_REPORT_INSERT)) == NULL)
+		return fk_error_set(err, FK_EIO, "", "cannot store the report");
+	bind_text(st, 1, rec->r.person_id);
+	sqlite3_bind_int(st, 2, rec->r.date);
+	sqlite3_bind_int(st, 3, version);
+	sqlite3_bind_int(st, 4, rec->r.temp_dc);
+	sqlite3_bind_int(st, 5, (int)rec->r.symptoms);
+	bind_text(st, 6, rec->r.symptoms_note);
+	bind_text(st, 7, rec->r.region_code);
+	bind_text(st, 8, location_name(rec->r.location));
+	bind_text(st, 9, exposure_name(rec->r.exposure));
+	sqlite3_bind_int(st, 10, rec->r.family_unwell);
+	bind_text(st, 11, travel);
+	bind_text(st, 12, rec->r.note);
+	bind_text(st, 13, rec->r.request_id);
+	sqlite3_bind_int64(st, 14, rec->submitted_by);
+	bind_text(st, 15, rec->submitted_by_name);
+	sqlite3_bind_int(st, 16, rec->on_behalf);
+	sqlite3_bind_int64(st, 17, rec->created_at);
+	bind_text(st, 18, status_name(rec->status));
+	bind_text(st, 19, rec->rule);
+	bind_text(st, 20, rec->policy_version);
+	bind_text(st, 21, rec->assessment);
+	bind_text(st, 22, status_name(rec->health_code));
+	sqlite3_bind_int(st, 23, rec->observation_end);
+	bind_text(st, 24, rec->place);
+	bind_text(st, 25, rec->flags);
+	sqlite3_bind_int64(st, 26, department_id);
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return fk_error_set(err, FK_ECONFLICT, "request_id",
+				    "request_id '%s' was already used for another report",
+				    rec->r.request_id);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return fk_error_set(err, FK_EINVAL, "region_code",
+				    "the person or region_code %s does not exist", rec->r.region_code);
+	if (rc != SQLITE_DONE)
+		return fk_error_set(err, map_rc(rc), "", "cannot store the report");
+	rec->r.id = sqlite3_last_insert_rowid(d->writer->db);
+	rec->version = version;
+	rec->current = true;
+	rec->department_id = department_id;
+	rc = counts_add(d, rec->r.date, department_id, rec->place, status_name(rec->status), 1);
+	return rc ? fk_error_set(err, rc, "", "cannot count the report") : 0;
+}
+
+static int
+sq_tx_report_count_by_submitter(void *drv, int64_t user_id, int64_t since, int64_t *out)
+{
+	sqlite3_stmt *st = stmt(((struct drv *)drv)->writer, ST_REPORT_COUNT_BY_SUBMITTER);
+	int rc;
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, since);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	done(st);
+	return rc == SQLITE_ROW ? 0 : map_rc(rc);
+}
+
+static void
+person_elem(sqlite3_stmt *st, void *elem)
+{
+	person_row(st, elem);
+}
+
+static int
+sq_missing(void *drv, int32_t date, const struct person_query *q, person_t **out, size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_MISSING)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	bind_text(st, 1, q->dept_path);
+	bind_text(st, 2, q->region_prefix);
+	bind_text(st, 3, q->person_id);
+	bind_text(st, 4, q->after_id);
+	sqlite3_bind_int(st, 5, q->limit > 0 ? q->limit : -1);
+	sqlite3_bind_int(st, 6, date);
+	rc = collect(st, sizeof **out, person_elem, (void **)out, n);
+	reader_put(d, c);
+	return rc;
+}
+
+static void
+dash_dept_row(sqlite3_stmt *st, void *elem)
+{
+	struct dash_department *x = elem;
+	x->department_id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, x->department, sizeof x->department);
+	col_text(st, 2, x->path, sizeof x->path);
+	x->people = sqlite3_column_int64(st, 3);
+	x->reported = sqlite3_column_int64(st, 4);
+	x->green = sqlite3_column_int64(st, 5);
+	x->yellow = sqlite3_column_int64(st, 6);
+	x->red = sqlite3_column_int64(st, 7);
+}
+
+static int
+sq_dash_departments(void *drv, int32_t date, const char *dept_path, struct dash_department **out,
+		    size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_DASH_DEPARTMENTS)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	sqlite3_bind_int(st, 1, date);
+	bind_text(st, 2, dept_path);
+	rc = collect(st, sizeof **out, dash_dept_row, (void **)out, n);
+	reader_put(d, c);
+	return rc;
+}
+
+static void
+dash_place_row(sqlite3_stmt *st, void *elem)
+{
+	struct dash_place *x = elem;
+	col_text(st, 0, x->place, sizeof x->place);
+	x->reported = sqlite3_column_int64(st, 1);
+	x->green = sqlite3_column_int64(st, 2);
+	x->yellow = sqlite3_column_int64(st, 3);
+	x->red = sqlite3_column_int64(st, 4);
+}
+
+static int
+sq_dash_places(void *drv, int32_t date, const char *dept_path, struct dash_place out[3], size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	struct dash_place *rows = NULL;
+	sqlite3_stmt *st;
+	size_t k = 0;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_DASH_PLACES)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	sqlite3_bind_int(st, 1, date);
+	bind_text(st, 2, dept_path);
+	rc = collect(st, sizeof *rows, dash_place_row, (void **)&rows, &k);
+	reader_put(d, c);
+	*n = 0;
+	for (size_t i = 0; rc == 0 && i < k && i < 3; i++)
+		out[(*n)++] = rows[i];
+	free(rows);
+	return rc;
+}
+
+static void
+dash_day_row(sqlite3_stmt *st, void *elem)
+{
+	struct dash_day *x = elem;
+	x->date = sqlite3_column_int(st, 0);
+	x->reported = sqlite3_column_int64(st, 1);
+	x->green = sqlite3_column_int64(st, 2);
+	x->yellow = sqlite3_column_int64(st, 3);
+	x->red = sqlite3_column_int64(st, 4);
+}
+
+static int
+sq_dash_trend(void *drv, int32_t from, int32_t to, const char *dept_path, struct dash_day **out,
+	      size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	struct dash_day *rows = NULL, *all;
+	sqlite3_stmt *st;
+	size_t k = 0, j = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (to < from)
+		return FK_EINVAL;
+	if (c == NULL || (st = stmt(c, ST_DASH_TREND)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	sqlite3_bind_int(st, 1, from);
+	sqlite3_bind_int(st, 2, to);
+	bind_text(st, 3, dept_path);
+	rc = collect(st, sizeof *rows, dash_day_row, (void **)&rows, &k);
+	reader_put(d, c);
+	if (rc)
+		return rc;
+	/* every day of the range, zeros where nobody reported */
+	all = calloc((size_t)(to - from + 1), sizeof *all);
+	if (all == NULL) {
+		free(rows);
+		return FK_ENOMEM;
+	}
+	for (int32_t day = from; day <= to; day++) {
+		struct dash_day *x = &all[day - from];
+		if (j < k && rows[j].date == day)
+			*x = rows[j++];
+		else
+			x->date = day;
+	}
+	free(rows);
+	*out = all;
+	*n = (size_t)(to - from + 1);
+	return 0;
+}
+
+/* ---- alerts ------------------------------------------------------------------ */
+
+static void
+alert_row(sqlite3_stmt *st, void *elem)
+{
+	alert_t *a = elem;
+	char buf[16];
+	a->id = sqlite3_column_int64(st, 0);
+	a->report_id = sqlite3_column_int64(st, 1);
+	col_text(st, 2, a->person_id, sizeof a->person_id);
+	col_text(st, 3, a->person_name, sizeof a->person_name);
+	a->department_id = sqlite3_column_int64(st, 4);
+	col_text(st, 5, a->department, sizeof a->department);
+	a->date = sqlite3_column_int(st, 6);
+	col_text(st, 7, buf, sizeof buf);
+	if (status_parse(buf, &a->status))
+		a->status = STATUS_RED;
+	col_text(st, 8, a->rule, sizeof a->rule);
+	col_text(st, 9, a->reason, sizeof a->reason);
+	a->created_at = sqlite3_column_int64(st, 10);
+	col_text(st, 11, a->acked_by, sizeof a->acked_by);
+	a->acked_at = sqlite3_column_int64(st, 12);
+	a->clinic_visited = sqlite3_column_int(st, 13);
+	a->community_informed = sqlite3_column_int(st, 14);
+	col_text(st, 15, a->result, sizeof a->result);
+	col_text(st, 16, a->follow_up, sizeof a->follow_up);
+}
+
+static int
+sq_alert_get(void *drv, int64_t id, alert_t *out)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_ALERT_GET)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_int64(st, 1, id);
+	rc = fetch_one(st, alert_row, out);
+	reader_put(d, c);
+	return rc;
+}
+
+static int
+sq_alert_list(void *drv, const struct alert_query *q, alert_t **out, size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_ALERT_LIST)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	bind_text(st, 1, q->dept_path);
+	sqlite3_bind_int(st, 2, q->open_only);
+	sqlite3_bind_int(st, 3, q->date);
+	sqlite3_bind_int64(st, 4, q->after_id);
+	sqlite3_bind_int(st, 5, q->limit > 0 ? q->limit : -1);
+	rc = collect(st, sizeof **out, alert_row, (void **)out, n);
+	reader_put(d, c);
+	return rc;
+}
+
+static int
+sq_tx_alert_insert(void *drv, alert_t *a)
+{
+	struct drv *d = drv;
+	sqlite3_stmt *st = stmt(d->writer, ST_ALERT_INSERT);
+	int rc;
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_int64(st, 1, a->report_id);
+	bind_text(st, 2, a->person_id);
+	sqlite3_bind_int64(st, 3, a->department_id);
+	sqlite3_bind_int(st, 4, a->date);
+	bind_text(st, 5, status_name(a->status));
+	bind_text(st, 6, a->rule);
+	bind_text(st, 7, a->reason);
+	sqlite3_bind_int64(st, 8, a->created_at);
+	rc = exec_st(st);
+	if (rc == 0)
+		a->id = sqlite3_last_insert_rowid(d->writer->db);
+	return rc;
+}
+
+static int
+sq_tx_alert_ack(void *drv, const alert_t *a)
+{
+	struct drv *d = drv;
+	sqlite3_stmt *st = stmt(d->writer, ST_ALERT_ACK);
+	int rc;
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_int64(st, 1, a->id);
+	bind_text(st, 2, a->acked_by);
+	sqlite3_bind_int64(st, 3, a->acked_at);
+	sqlite3_bind_int(st, 4, a->clinic_visited);
+	sqlite3_bind_int(st, 5, a->community_informed);
+	bind_text(st, 6, a->result);
+	bind_text(st, 7, a->follow_up);
+	if ((rc = exec_st(st)))
+		return rc;
+	if (sqlite3_changes(d->writer->db) == 1)
+		return 0;
+	/* nothing changed: already acknowledged, or no such alert */
+	if ((st = stmt(d->writer, ST_ALERT_EXISTS)) == NULL)
+		return FK_EIO;
+	sqlite3_bind_int64(st, 1, a->id);
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_ROW ? FK_ECONFLICT : rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
+}
+
+/* ---- webhooks, deliveries, reminders ----------------------------------------- */
+
+static void
+webhook_row(sqlite3_stmt *st, void *elem)
+{
+	webhook_t *w = elem;
+	w->id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, w->name, sizeof w->name);
+	col_text(st, 2, w->kind, sizeof w->kind);
+	col_text(st, 3, w->url, sizeof w->url);
+	col_text(st, 4, w->events, sizeof w->events);
+	w->enabled = sqlite3_column_int(st, 5) != 0;
+	w->created_at = sqlite3_column_int64(st, 6);
+}
+
+static int
+sq_webhook_list(void *drv, bool tx, webhook_t **out, size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c = use(d, tx);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_WEBHOOK_LIST)) == NULL) {
+		unuse(d, tx, c);
+		return FK_EIO;
+	}
+	rc = collect(st, sizeof **out, webhook_row, (void **)out, n);
+	unuse(d, tx, c);
+	return rc;
+}
+
+static int
+sq_tx_webhook_insert(void *drv, webhook_t *w, struct fk_error *err)
+{
+	struct drv *d = drv;
+	sqlite3_stmt *st = stmt(d->writer, ST_WEBHOOK_INSERT);
+	int rc;
+	if (st == NULL)
+		return fk_error_set(err, FK_EIO, "", "cannot store the webhook");
+	bind_text(st, 1, w->name);
+	bind_text(st, 2, w->kind);
+	bind_text(st, 3, w->url);
+	bind_text(st, 4, w->events);
+	sqlite3_bind_int(st, 5, w->enabled);
+	sqlite3_bind_int64(st, 6, w->created_at);
+	rc = exec_st(st);
+	if (rc == FK_ECONFLICT)
+		return fk_error_set(err, FK_ECONFLICT, "name", "a webhook named '%s' exists", w->name);
+	if (rc)
+		return fk_error_set(err, rc, "", "cannot store the webhook");
+	w->id = sqlite3_last_insert_rowid(d->writer->db);
+	return 0;
+}
+
+static int
+sq_tx_webhook_delete(void *drv, int64_t id)
+{
+	struct drv *d = drv;
+	int rc = sq_tx_int_exec(drv, ST_WEBHOOK_DELETE, id);
+	if (rc == 0 && sqlite3_changes(d->writer->db) == 0)
+		return FK_ENOTFOUND;
+	return rc;
+}
+
+static int
+sq_tx_delivery_insert(void *drv, delivery_t *dl)
+{
+	struct drv *d = drv;
+	sqlite3_stmt *st = stmt(d->writer, ST_DELIVERY_INSERT);
+	int rc;
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_int64(st, 1, dl->webhook_id);
+	bind_text(st, 2, dl->event);
+	bind_text(st, 3, dl->payload);
+	sqlite3_bind_int64(st, 4, dl->next_at);
+	sqlite3_bind_int64(st, 5, dl->created_at);
+	rc = exec_st(st);
+	if (rc == 0)
+		dl->id = sqlite3_last_insert_rowid(d->writer->db);
+	return rc;
+}
+
+static void
+delivery_row(sqlite3_stmt *st, void *elem)
+{
+	delivery_t *x = elem;
+	x->id = sqlite3_column_int64(st, 0);
+	x->webhook_id = sqlite3_column_int64(st, 1);
+	col_text(st, 2, x->webhook_name, sizeof x->webhook_name);
+	col_text(st, 3, x->url, sizeof x->url);
+	col_text(st, 4, x->kind, sizeof x->kind);
+	col_text(st, 5, x->event, sizeof x->event);
+	col_text(st, 6, x->payload, sizeof x->payload);
+	col_text(st, 7, x->state, sizeof x->state);
+	x->attempts = sqlite3_column_int(st, 8);
+	x->next_at = sqlite3_column_int64(st, 9);
+	x->last_status = sqlite3_column_int(st, 10);
+	col_text(st, 11, x->last_error, sizeof x->last_error);
+	x->created_at = sqlite3_column_int64(st, 12);
+	x->delivered_at = sqlite3_column_int64(st, 13);
+}
+
+static int
+delivery_query(struct drv *d, enum stmt_id id, int64_t a, int limit, delivery_t **out, size_t *n)
+{
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, id)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int(st, 2, limit > 0 ? limit : 100);
+	rc = collect(st, sizeof **out, delivery_row, (void **)out, n);
+	reader_put(d, c);
+	return rc;
+}
+
+static int
+sq_delivery_due(void *drv, int64_t now, int limit, delivery_t **out, size_t *n)
+{
+	return delivery_query(drv, ST_DELIVERY_DUE, now, limit, out, n);
+}
+
+static int
+sq_delivery_list(void *drv, int64_t before, int limit, delivery_t **out, size_t *n)
+{
+	return delivery_query(drv, ST_DELIVERY_LIST, before, limit, out, n);
+}
+
+static int
+sq_tx_delivery_update(void *drv, const delivery_t *dl)
+{
+	sqlite3_stmt *st = stmt(((struct drv *)drv)->writer, ST_DELIVERY_UPDATE);
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_int64(st, 1, dl->id);
+	bind_text(st, 2, dl->state);
+	sqlite3_bind_int(st, 3, dl->attempts);
+	sqlite3_bind_int64(st, 4, dl->next_at);
+	sqlite3_bind_int(st, 5, dl->last_status);
+	bind_text(st, 6, dl->last_error);
+	sqlite3_bind_int64(st, 7, dl->delivered_at);
+	return exec_st(st);
+}
+
+static int
+sq_tx_reminder_claim(void *drv, int32_t date, int64_t department_id, int64_t missing, int64_t now)
+{
+	sqlite3_stmt *st = stmt(((struct drv *)drv)->writer, ST_REMINDER_CLAIM);
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_int(st, 1, date);
+	sqlite3_bind_int64(st, 2, department_id);
+	sqlite3_bind_int64(st, 3, missing);
+	sqlite3_bind_int64(st, 4, now);
+	return exec_st(st);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1265,4 +2167,27 @@ const struct store_ops store_sqlite_ops = {
 	.audit_list = sq_audit_list,
 	.setting_get = sq_setting_get,
 	.tx_setting_put = sq_tx_setting_put,
+	.report_get = sq_report_get,
+	.report_list = sq_report_list,
+	.report_versions = sq_report_versions,
+	.report_recent = sq_report_recent,
+	.tx_report_by_request = sq_tx_report_by_request,
+	.tx_report_insert = sq_tx_report_insert,
+	.tx_report_count_by_submitter = sq_tx_report_count_by_submitter,
+	.missing = sq_missing,
+	.dash_departments = sq_dash_departments,
+	.dash_places = sq_dash_places,
+	.dash_trend = sq_dash_trend,
+	.alert_get = sq_alert_get,
+	.alert_list = sq_alert_list,
+	.tx_alert_insert = sq_tx_alert_insert,
+	.tx_alert_ack = sq_tx_alert_ack,
+	.webhook_list = sq_webhook_list,
+	.tx_webhook_insert = sq_tx_webhook_insert,
+	.tx_webhook_delete = sq_tx_webhook_delete,
+	.tx_delivery_insert = sq_tx_delivery_insert,
+	.delivery_due = sq_delivery_due,
+	.tx_delivery_update = sq_tx_delivery_update,
+	.delivery_list = sq_delivery_list,
+	.tx_reminder_claim = sq_tx_reminder_claim,
 };

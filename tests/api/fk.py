@@ -177,19 +177,23 @@ class Server:
 
     # ---- the server process -----------------------------------------------
 
-    def start(self, *extra_args, timeout=30):
-        """Start `fangkong serve [EXTRA_ARGS...]` and wait for its
-        `listening on` line."""
+    def start(self, *extra_args, timeout=30, env=None, own_args=True):
+        """Start `fangkong serve --db DB --listen 127.0.0.1:0 [EXTRA_ARGS...]`
+        (without --db and --listen if own_args is false; env adds to the
+        environment) and wait for its `listening on` line."""
         assert self.proc is None, "server already running"
         self.generation += 1
         self.out_path = os.path.join(self.dir, "serve%d.out" % self.generation)
         self.err_path = os.path.join(self.dir, "serve%d.err" % self.generation)
         # Files, not pipes: a request log nobody drains must not block
         # the server.
+        args = [BIN, "serve"]
+        if own_args:
+            args += ["--db", self.db, "--listen", "127.0.0.1:0"]
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.proc = subprocess.Popen(
-                [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:0"] + list(extra_args),
-                stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+                args + list(extra_args), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                env=dict(os.environ, **env) if env else None)
         deadline = time.monotonic() + timeout
         prefix = "listening on http://127.0.0.1:"
         while time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import sqlite3
 import time
 import unittest
 
@@ -105,6 +106,11 @@ class AuthTest(fk.ServerTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.json()["user"]["username"], "office")
         self.assertEqual(r.json()["csrf_token"], s.csrf)
+        # among the other cookies a browser sends
+        r = self.req("GET", "/api/v1/session",
+                     headers={"Cookie": "theme=dark; fk_session=%s; lang=zh-CN" % s.token})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["user"]["username"], "office")
 
     def test_wrong_password_is_401_in_error_format(self):
         r = self.server.login_raw("head", "not-the-password")
@@ -182,6 +188,27 @@ class AuthTest(fk.ServerTestCase):
         r = self.req("GET", "/api/v1/people",
                      headers={"Authorization": "Bearer " + forged_token()})
         self.assertError(r, 401, "unauthenticated")
+
+    def test_expired_session_is_401(self):
+        # Sessions last hours; age one in the database instead of waiting.
+        # (This knows the SQLite schema: sessions.user_id, expires_at.)
+        r = self.s["admin"].post("/api/v1/users", {"username": "expiring",
+                                                   "password": "expiring-pass-1",
+                                                   "role": "analyst"})
+        self.assertStatus(r, 201)
+        s = self.server.login("expiring", "expiring-pass-1")
+        self.assertStatus(s.get("/api/v1/session"), 200)
+        db = sqlite3.connect(self.server.db, timeout=30)
+        try:
+            with db:
+                n = db.execute("UPDATE sessions SET expires_at = ? WHERE user_id = ?",
+                               (int(time.time()) - 1, s.user["id"])).rowcount
+        finally:
+            db.close()
+        self.assertEqual(n, 1)
+        self.assertError(s.get("/api/v1/session"), 401, "unauthenticated")
+        self.assertError(s.get("/api/v1/session", cookie=True), 401, "unauthenticated")
+        self.assertError(s.get("/api/v1/departments"), 401, "unauthenticated")
 
     def test_logout_ends_that_token_only(self):
         s = self.server.login("office")
@@ -334,6 +361,34 @@ class AuthTest(fk.ServerTestCase):
             srv.cleanup()
         self.assertEqual(rc, 0)
 
+    # ---- the request log ---------------------------------------------------
+
+    def test_request_log_has_a_line_per_request_and_no_secrets(self):
+        s = self.server.login("office")
+
+        def lines():
+            return len(self.server.stderr_text().splitlines())
+
+        # a line is written once its response is out: let earlier ones land
+        before, settled = lines(), time.monotonic()
+        while time.monotonic() - settled < 0.3:
+            time.sleep(0.05)
+            if lines() != before:
+                before, settled = lines(), time.monotonic()
+        for _ in range(3):
+            self.assertStatus(s.get("/api/v1/people/LOG-MARKER-404"), 404)
+        deadline = time.monotonic() + 5
+        while lines() < before + 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.1)
+        self.assertEqual(lines() - before, 3, "one log line per request")
+        log = self.server.stderr_text()
+        for pw in fk.DEMO.values():
+            self.assertNotIn(pw, log)
+        for sess in list(self.s.values()) + [s]:
+            self.assertNotIn(sess.token, log)
+            self.assertNotIn(sess.csrf, log)
+
     # ---- security headers -------------------------------------------------
 
     def test_security_headers_on_api_responses(self):
@@ -346,6 +401,11 @@ class AuthTest(fk.ServerTestCase):
             self.server.login_raw("ghost", "whatever-password"),    # 401
             self.req("GET", "/healthz"),
             self.req("GET", "/metrics"),
+            self.s["office"].request("DELETE", "/api/v1/people"),  # 405
+            self.s["office"].post("/api/v1/departments", raw="{}", content_type="text/plain"),  # 415
+            self.s["office"].post("/api/v1/departments", raw=" " * (70 * 1024),
+                                  content_type="application/json"),  # 413
+            self.s["office"].post("/api/v1/departments", raw="{", content_type="application/json"),
         ]
         for r in responses:
             with self.subTest(path=r.path, status=r.status):

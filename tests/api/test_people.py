@@ -120,6 +120,30 @@ class PeopleTest(fk.ServerTestCase):
         self.assertError(s.get("/api/v1/people/NO-SUCH"), 404, "not_found")
         self.assertAbsent("NO-SUCH")
 
+    def test_ids_are_matched_exactly(self):
+        s = self.s["office"]
+        pid = sorted(self.everyone)[5]
+        self.assertStatus(s.get("/api/v1/people/" + pid), 200)
+        for other in (pid.lower() if pid.lower() != pid else pid.upper(), pid + "%20",
+                      pid + "%00x", pid + "x", "%20" + pid):
+            with self.subTest(other=other):
+                self.assertError(s.get("/api/v1/people/" + other), 404, "not_found")
+        with self.subTest("staff, own id with a NUL appended"):
+            r = self.s["staff"].get("/api/v1/people/" + fk.STAFF_PERSON + "%00x")
+            self.assertError(r, 404, "not_found")
+        with self.subTest("a delete of another id must not remove this one"):
+            self.assertStatus(s.post("/api/v1/people", self.body("T-EXACT")), 201)
+            self.assertError(s.delete("/api/v1/people/T-EXACT%00x"), 404, "not_found")
+            self.assertStatus(s.get("/api/v1/people/T-EXACT"), 200)
+
+    def test_person_with_a_login_cannot_be_deleted(self):
+        s = self.s["office"]
+        r = s.delete("/api/v1/people/" + fk.STAFF_PERSON)
+        self.assertError(r, 409, "conflict")
+        self.assertStatus(s.get("/api/v1/people/" + fk.STAFF_PERSON), 200)
+        body = self.s["staff"].get("/api/v1/people").json()
+        self.assertEqual([p["id"] for p in body["items"]], [fk.STAFF_PERSON])
+
     def test_put_with_other_id_in_body_is_400(self):
         s = self.s["office"]
         self.assertStatus(s.post("/api/v1/people", self.body("T-PUTID", name="原名")), 201)

@@ -1,8 +1,13 @@
 """The server as a whole: health, metrics, routing, departments, settings,
 regions, who may call each route, shutdown and durability."""
 
+import html.parser
+import http.client
+import json
+import os
 import re
 import signal
+import subprocess
 import threading
 import time
 import unittest
@@ -30,6 +35,46 @@ def metric_samples(text):
         labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
         out.append((m.group(1), labels, float(m.group(4))))
     return out
+
+
+class PageScan(html.parser.HTMLParser):
+    """Collects what a strict CSP would block, and the page's own scripts
+    and stylesheets."""
+
+    def __init__(self):
+        super().__init__()
+        self.problems, self.resources = [], []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for k, v in attrs:
+            if k.startswith("on"):
+                self.problems.append("<%s %s=...> inline handler" % (tag, k))
+            if k == "style":
+                self.problems.append("<%s style=...> inline style" % tag)
+            if k in ("src", "href", "action") and v:
+                low = v.strip().lower()
+                if low.startswith("javascript:"):
+                    self.problems.append("<%s %s=%r>" % (tag, k, v))
+                if low.startswith(("http:", "https:", "//")):
+                    self.problems.append("<%s %s=%r> other origin" % (tag, k, v))
+        if tag == "style":
+            self.problems.append("<style> element")
+        if tag == "script":
+            self._in_script = "src" not in a
+            if "src" in a:
+                self.resources.append((a["src"], "script"))
+        if tag == "link" and "stylesheet" in (a.get("rel") or "").split():
+            self.resources.append((a["href"], "style"))
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.problems.append("inline <script>: %r" % data.strip()[:60])
 
 
 class ServerTest(fk.ServerTestCase):
@@ -329,6 +374,25 @@ class ServerTest(fk.ServerTestCase):
             with self.subTest(path=path):
                 self.assertStatus(self.req("GET", path), 200)
 
+    def test_pages_work_under_the_csp(self):
+        """The CSP forbids inline scripts and styles and other origins: a
+        page that relies on them is broken in the browser."""
+        for page in ("/", "/login.html"):
+            with self.subTest(page=page):
+                r = self.req("GET", page)
+                self.assertStatus(r, 200)
+                p = PageScan()
+                p.feed(r.text)
+                self.assertEqual(p.problems, [], page)
+                self.assertTrue(p.resources, "%s loads no script or stylesheet" % page)
+                for url, kind in p.resources:
+                    res = self.req("GET", url)
+                    self.assertStatus(res, 200, "%s referenced by %s" % (url, page))
+                    ctype = res.header("Content-Type", "")
+                    want = "javascript" if kind == "script" else "text/css"
+                    self.assertIn(want, ctype, "%s served as %r" % (url, ctype))
+                    self.assertSecurityHeaders(res)
+
     def assertUnchanged(self):
         """Nothing the refused requests of the route table tried happened."""
         office = self.s["office"]
@@ -347,6 +411,106 @@ class ServerTest(fk.ServerTestCase):
         self.assertNotEqual(admin.get("/api/v1/settings").json()["org_name"], "篡改")
         for who in USERS:   # nobody got logged out by someone else's refused logout
             self.assertStatus(self.s[who].get("/api/v1/session"), 200)
+
+    def test_keep_alive_connection_serves_many_requests(self):
+        """A browser reuses its connection, also after an error."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        auth = {"Authorization": "Bearer " + self.s["office"].token}
+        try:
+            for method, path, body, ctype, status in (
+                    ("GET", "/api/v1/session", None, None, 200),
+                    ("POST", "/api/v1/departments", b" " * (70 * 1024), "application/json", 413),
+                    ("GET", "/api/v1/people/" + fk.STAFF_PERSON, None, None, 200),
+                    ("POST", "/api/v1/departments", b"{", "application/json", 400),
+                    ("GET", "/api/v1/no-such", None, None, 404),
+                    ("POST", "/api/v1/departments", '{"name":"长连接部"}'.encode(),
+                     "application/json", 201),
+                    ("GET", "/healthz", None, None, 200)):
+                h = dict(auth)
+                if ctype:
+                    h["Content-Type"] = ctype
+                conn.request(method, path, body=body, headers=h)
+                r = conn.getresponse()
+                payload = r.read()
+                self.assertEqual(r.status, status, (method, path, payload[:200]))
+        finally:
+            conn.close()
+
+    # ---- the command line of serve -----------------------------------------
+
+    def test_port_in_use_is_an_error(self):
+        """A second server on a port that is taken must fail, not share the
+        port and answer half the requests from another database."""
+        srv = fk.Server(self.__module__ + "-port", demo=False)
+        try:
+            out = os.path.join(srv.dir, "second.out")
+            with open(out, "wb") as o, open(os.path.join(srv.dir, "second.err"), "wb") as e:
+                p = subprocess.Popen([fk.BIN, "serve", "--db", srv.db, "--listen",
+                                      "127.0.0.1:%d" % self.server.port],
+                                     stdin=subprocess.DEVNULL, stdout=o, stderr=e)
+            try:
+                rc = p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                rc = None
+            with open(os.path.join(srv.dir, "second.err"), encoding="utf-8", errors="replace") as f:
+                err = f.read()
+            with open(out, encoding="utf-8", errors="replace") as f:
+                said = f.read()
+            self.assertIsNotNone(rc, "a second server started on a port in use (stdout: %r)" % said)
+            self.assertNotEqual(rc, 0)
+            self.assertTrue(err.strip(), "no message on stderr")
+        finally:
+            srv.cleanup()
+
+    def test_command_line_errors_go_to_stderr_with_nonzero_exit(self):
+        for args in (("no-such-command",),
+                     ("serve", "--db", self.server.db, "--listen", "999.1.1.1:80"),
+                     ("serve", "--db", "/nonexistent-dir/x.db", "--listen", "127.0.0.1:0"),
+                     ("user", "add", "--db", self.server.db, "--username", "x",
+                      "--role", "analyst")):          # no --password-stdin
+            with self.subTest(args=args):
+                r = self.server.cli(*args, input="", timeout=30)
+                self.assertNotEqual(r.returncode, 0, r.stdout)
+                self.assertTrue(r.stderr.strip(), "no message on stderr")
+        self.assertNotIn("x", {u["username"] for u in
+                               self.s["admin"].get("/api/v1/users").json()["items"]})
+
+    def test_db_and_listen_from_environment(self):
+        srv = fk.Server(self.__module__ + "-env", demo=False)
+        try:
+            srv.start(own_args=False, env={"FANGKONG_DB": srv.db, "FANGKONG_LISTEN": "127.0.0.1:0"})
+            self.assertStatus(srv.request("GET", "/healthz"), 200)
+            self.assertTrue(os.path.exists(srv.db))
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.cleanup()
+
+    def test_db_and_listen_from_config_file(self):
+        srv = fk.Server(self.__module__ + "-cfg")
+        try:
+            cfg = os.path.join(srv.dir, "fk.json")
+            with open(cfg, "w") as f:
+                json.dump({"db": srv.db, "listen": "127.0.0.1:0", "threads": 2}, f)
+            srv.start("--config", cfg, own_args=False)
+            self.assertStatus(srv.request("GET", "/healthz"), 200)
+            srv.login("office")     # the demo database of the config file
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.cleanup()
+
+    def test_bad_config_file_is_an_error(self):
+        srv = fk.Server(self.__module__ + "-badcfg", demo=False)
+        try:
+            cfg = os.path.join(srv.dir, "fk.json")
+            with open(cfg, "w") as f:
+                json.dump({"db": srv.db, "listen": "127.0.0.1:0", "colour": "red"}, f)
+            r = srv.cli("serve", "--config", cfg, timeout=30)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("colour", r.stderr)
+        finally:
+            srv.cleanup()
 
     # ---- shutdown and durability ------------------------------------------
 

@@ -155,13 +155,16 @@ class UsersTest(fk.ServerTestCase):
             ({"username": "bad8", "password": "bad-pass-123", "role": "analyst",
               "is_root": True}, "is_root"),
             ({"username": "bad9", "password": 12345678, "role": "analyst"}, "password"),
+            ({"username": "bad10", "password": "bad-pass-123", "role": "staff",
+              "person_id": "NO-SUCH-PERSON"}, "person_id"),
         ]
         for body, field in cases:
             with self.subTest(field=field, body=body):
                 r = self.s["admin"].post("/api/v1/users", body)
                 self.assertError(r, 400, "invalid", field)
         names = {u["username"] for u in self.s["admin"].get("/api/v1/users").json()["items"]}
-        self.assertFalse({"bad1", "bad2", "bad3", "bad5", "bad6", "bad7", "bad8", "bad9"} & names)
+        self.assertFalse({"bad1", "bad2", "bad3", "bad5", "bad6", "bad7", "bad8", "bad9",
+                          "bad10"} & names)
 
     def test_non_admin_is_refused(self):
         admin_id = self.s["admin"].user["id"]
@@ -235,6 +238,15 @@ class UsersTest(fk.ServerTestCase):
         s = self.server.login("promoted", "promote-pass-1")
         self.assertEqual(s.user["role"], "office")
         self.assertStatus(s.get("/api/v1/people/" + fk.STAFF_PERSON), 200)
+
+    def test_demotion_applies_to_open_sessions(self):
+        self.assertStatus(self.add("demoted", "demote-pass-1", "office"), 201)
+        s = self.server.login("demoted", "demote-pass-1")
+        self.assertStatus(s.get("/api/v1/people/" + fk.STAFF_PERSON), 200)
+        r = self.s["admin"].put("/api/v1/users/%d" % s.user["id"], {"role": "analyst"})
+        self.assertStatus(r, 200)
+        self.assertError(s.get("/api/v1/people/" + fk.STAFF_PERSON), 403, "forbidden")
+        self.assertEqual(s.get("/api/v1/session").json()["user"]["role"], "analyst")
 
     def test_bad_updates_are_400_and_change_nothing(self):
         self.assertStatus(self.add("steady", "steady-pass-1"), 201)

@@ -419,8 +419,8 @@ struct user_case {
 
 static const struct user_case user_cases[] = {
 	{"zhangsan", ROLE_STAFF, "2020001234", 0, "", NULL, "staff with a person"},
-	{"zhangsan", ROLE_STAFF, "", 0, "", "person", "staff needs a person"},
-	{"zhangsan", ROLE_STAFF, "bad id", 0, "", "person", "staff, bad person id"},
+	{"zhangsan", ROLE_STAFF, "", 0, "", "person_id", "staff needs a person"},
+	{"zhangsan", ROLE_STAFF, "bad id", 0, "", "person_id", "staff, bad person id"},
 	{"zhangsan", ROLE_STAFF, "2020001234", 0, "11", "region",
 	 "staff may not have a region"},
 	{"head", ROLE_DEPT_HEAD, "", 4, "", NULL, "dept head of department 4"},
@@ -440,7 +440,7 @@ static const struct user_case user_cases[] = {
 	{"analyst", ROLE_ANALYST, "", 0, "31", "region", "analyst with a region"},
 	{"root", ROLE_ADMIN, "", 0, "", NULL, "admin"},
 	{"root", ROLE_ADMIN, "", 0, "1", "region", "admin with a region"},
-	{"root", ROLE_ADMIN, "x y", 0, "", "person", "admin with a bad person id"},
+	{"root", ROLE_ADMIN, "x y", 0, "", "person_id", "admin with a bad person id"},
 	{"a", ROLE_ADMIN, "", 0, "", NULL, "one-letter username"},
 	{"first.last-2_x", ROLE_ADMIN, "", 0, "", NULL, "username with . - _"},
 	{"abcdefghijklmnopqrstuvwxyz012345", ROLE_ADMIN, "", 0, "", NULL,

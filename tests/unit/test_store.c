@@ -393,7 +393,7 @@ test_open_rejects_bad_locations(void **state)
 
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		fk_error_clear(&err);
-		s = (store_t *)&err; /* must be reset to NULL */
+		s = (store_t *)&err; /* any non-NULL value: must be reset to NULL */
 		assert_int_equal(store_open(bad[i], NULL, &s, &err), FK_EINVAL);
 		assert_null(s);
 		assert_string_equal(err.field, "db");
@@ -531,6 +531,7 @@ static int
 region_exists_job(store_tx_t *tx, void *arg, struct fk_error *err)
 {
 	struct exists_arg *a = arg;
+	(void)err;
 	a->found = !a->found; /* proves the call wrote it */
 	return store_tx_region_exists(tx, a->code, &a->found);
 }
@@ -622,9 +623,8 @@ test_department_insert_refusals(void **state)
 
 	/*
 	 * A missing parent is refused naming parent_id, and nothing is
-	 * created.  (store.h says FK_ENOTFOUND here; the driver returns
-	 * FK_EINVAL, which maps to a 400 naming the field -- the header is
-	 * what needs fixing, see the report.)
+	 * created.  The driver answers FK_EINVAL (a bad field the person
+	 * can fix); store.h still says FK_ENOTFOUND for this case.
 	 */
 	memset(&orphan, 0, sizeof orphan);
 	snprintf(orphan.name, sizeof orphan.name, "Orphans");
@@ -1358,7 +1358,7 @@ test_audit_append_list_order_paging(void **state)
 		assert_int_equal(store_audit_list(s, before, 10, &list, &n), 0);
 		assert_int_equal(n, want);
 		for (size_t i = 0; i < n; i++) {
-			char oid[8];
+			char oid[16];
 			snprintf(oid, sizeof oid, "o%02d", next);
 			assert_string_equal(list[i].object_id, oid);
 			assert_int_equal(list[i].at, NOW + next);
@@ -1492,6 +1492,8 @@ gate_job(store_tx_t *tx, void *arg, struct fk_error *err)
 {
 	struct gate *g = arg;
 	struct timespec pause = {0, 1000000};
+	(void)tx;
+	(void)err;
 	atomic_store(&g->running, 1);
 	for (int i = 0; i < 10000; i++) {
 		struct store_stats st;

@@ -135,6 +135,7 @@ test_utf8_chars(void **state)
 		{"a\xe5\xbc\xa0" "b\xf0\xa0\x80\x80" "c", 5},      /* mixed widths */
 		{"\xf4\x8f\xbf\xbf\xc2\x80", 2},
 	};
+	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		size_t got = text_utf8_chars(cases[i].s);
 		if (got != cases[i].chars)
@@ -193,6 +194,7 @@ test_is_ident(void **state)
 		{"[", 32, false},
 		{"{", 32, false},
 	};
+	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		bool got = text_is_ident(cases[i].s, cases[i].max);
 		if (got != cases[i].ok)
@@ -230,6 +232,7 @@ test_is_phone(void **state)
 		{"\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93", false}, /* fullwidth digits */
 		{"ext 123", false},
 	};
+	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		bool got = text_is_phone(cases[i].s);
 		if (got != cases[i].ok)
@@ -259,6 +262,7 @@ test_is_digits(void **state)
 		{"1", 1, true},
 		{"-12345", 6, false},
 	};
+	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		bool got = text_is_digits(cases[i].s, cases[i].n);
 		if (got != cases[i].ok)

@@ -1,12 +1,14 @@
 /*
- * i18n.js -- web: the pages' two languages and what login.js and home.js
- * share.  Chinese (zh-CN) is the default; the switch to English is kept in
- * localStorage.  Elements name their text by key:
+ * i18n.js -- web: the pages' two languages.  Chinese (zh-CN) is the
+ * default; the switch to English is kept in localStorage.  This file holds
+ * the texts every page uses; a page's script adds its own with
+ * fk.extend().  Elements name their text by key:
  *   data-i18n="key"               -> textContent
  *   data-i18n-label="key"         -> aria-label
  *   data-i18n-placeholder="key"   -> placeholder
  * Loaded first, with defer, so the document is parsed when it runs.
- * Exposes window.fk: t(), lang(), onChange(), apiError(), showMessage().
+ * Exposes window.fk: t(), lang(), extend(), onChange(), apply(), apiError(),
+ * readError(), showMessage().  app.js adds what signed-in pages share.
  */
 (function () {
 	'use strict';
@@ -72,7 +74,74 @@
 			'err.network': '无法连接服务器，请检查网络后重试。',
 			'err.other': '操作未成功（{status}）：{message}',
 			'wait.seconds': '{n} 秒',
-			'wait.minutes': '{n} 分钟'
+			'wait.minutes': '{n} 分钟',
+
+			'nav.label': '页面',
+			'nav.home': '首页',
+			'nav.report': '每日上报',
+			'nav.history': '健康码',
+			'nav.dashboard': '防控看板',
+			'nav.back': '返回首页',
+
+			'status.green': '绿色',
+			'status.yellow': '黄色',
+			'status.red': '红色',
+			'status.none': '未上报',
+			'status.green.long': '正常',
+			'status.yellow.long': '需要关注',
+			'status.red.long': '异常',
+
+			'sym.fever': '发热',
+			'sym.cough': '咳嗽',
+			'sym.fatigue': '乏力',
+			'sym.sore_throat': '咽痛',
+			'sym.shortness_of_breath': '呼吸困难',
+			'sym.diarrhea': '腹泻',
+			'sym.loss_of_smell_taste': '嗅觉或味觉减退',
+			'sym.other': '其他症状',
+			'sym.none': '无症状',
+
+			'loc.home': '家中',
+			'loc.workplace': '单位',
+			'loc.dormitory': '宿舍',
+			'loc.hospital': '医院',
+			'loc.travelling': '出行途中',
+
+			'exp.none': '无',
+			'exp.suspected_contact': '接触过疑似病例',
+			'exp.confirmed_contact': '接触过确诊病例',
+			'exp.risk_area_travel': '到过疫情重点地区',
+
+			'rule.red_symptom': '有发热、咳嗽或呼吸困难',
+			'rule.fever_persisting': '复测体温仍不低于 37.3 ℃',
+			'rule.fever_recheck': '体温不低于 37.3 ℃，需要复测',
+			'rule.contact': '有疑似或确诊病例接触史',
+			'rule.risk_travel': '有疫情重点地区旅居史',
+			'rule.yellow_symptom': '有其他不适症状',
+			'rule.family_unwell': '共同生活的家人身体不适',
+			'rule.all_normal': '无异常',
+
+			'code.rule.no_abnormal_report': '近期无异常上报',
+			'code.rule.red_streak': '红码：连续 {n} 天正常打卡后转绿',
+			'code.rule.yellow_streak': '黄码：连续 {n} 天正常打卡后转绿',
+			'code.rule.observation': '医学观察期内',
+
+			'place.hubei': '在湖北',
+			'place.city': '在本市',
+			'place.outside': '在市外',
+
+			'date.today': '今天',
+			'date.yesterday': '昨天',
+			'date.until': '至 {date}',
+			'unit.people': '{n} 人',
+
+			'page.loading': '正在加载…',
+			'page.retry': '重试',
+			'page.not_for_role': '此页面仅供{roles}使用。',
+			'err.invalid': '填写有误：{message}',
+			'err.not_found': '没有找到相应的记录。',
+			'err.conflict': '与已有记录冲突：{message}',
+			'err.session': '登录已过期，请重新登录。'
 		},
 		en: {
 			'app.name': 'Fangkong',
@@ -134,7 +203,74 @@
 			'wait.seconds': '{n} seconds',
 			'wait.second': '1 second',
 			'wait.minutes': '{n} minutes',
-			'wait.minute': '1 minute'
+			'wait.minute': '1 minute',
+
+			'nav.label': 'Pages',
+			'nav.home': 'Home',
+			'nav.report': 'Daily report',
+			'nav.history': 'Health code',
+			'nav.dashboard': 'Dashboard',
+			'nav.back': 'Back to home',
+
+			'status.green': 'Green',
+			'status.yellow': 'Yellow',
+			'status.red': 'Red',
+			'status.none': 'Not reported',
+			'status.green.long': 'Normal',
+			'status.yellow.long': 'Needs attention',
+			'status.red.long': 'Abnormal',
+
+			'sym.fever': 'Fever',
+			'sym.cough': 'Cough',
+			'sym.fatigue': 'Fatigue',
+			'sym.sore_throat': 'Sore throat',
+			'sym.shortness_of_breath': 'Shortness of breath',
+			'sym.diarrhea': 'Diarrhoea',
+			'sym.loss_of_smell_taste': 'Loss of smell or taste',
+			'sym.other': 'Other symptom',
+			'sym.none': 'No symptoms',
+
+			'loc.home': 'At home',
+			'loc.workplace': 'At work',
+			'loc.dormitory': 'In a dormitory',
+			'loc.hospital': 'In hospital',
+			'loc.travelling': 'Travelling',
+
+			'exp.none': 'None',
+			'exp.suspected_contact': 'Contact with a suspected case',
+			'exp.confirmed_contact': 'Contact with a confirmed case',
+			'exp.risk_area_travel': 'Been to a high-risk area',
+
+			'rule.red_symptom': 'Fever, cough or shortness of breath',
+			'rule.fever_persisting': 'Still 37.3 °C or above when measured again',
+			'rule.fever_recheck': '37.3 °C or above: measure again',
+			'rule.contact': 'Contact with a suspected or confirmed case',
+			'rule.risk_travel': 'Travel to or stay in a high-risk area',
+			'rule.yellow_symptom': 'Other symptoms',
+			'rule.family_unwell': 'Someone in the household is unwell',
+			'rule.all_normal': 'Nothing abnormal',
+
+			'code.rule.no_abnormal_report': 'No abnormal report recently',
+			'code.rule.red_streak': 'Red: green after {n} normal check-ins in a row',
+			'code.rule.yellow_streak': 'Yellow: green after {n} normal check-ins in a row',
+			'code.rule.observation': 'Under medical observation',
+
+			'place.hubei': 'In Hubei',
+			'place.city': 'In the city',
+			'place.outside': 'Outside the city',
+
+			'date.today': 'Today',
+			'date.yesterday': 'Yesterday',
+			'date.until': 'until {date}',
+			'unit.people': '{n} people',
+
+			'page.loading': 'Loading…',
+			'page.retry': 'Try again',
+			'page.not_for_role': 'This page is for {roles} only.',
+			'err.invalid': 'Please check the form: {message}',
+			'err.not_found': 'Nothing was found.',
+			'err.conflict': 'This conflicts with an existing record: {message}',
+			'err.session': 'Your session has ended. Please sign in again.'
 		}
 	};
 
@@ -207,39 +343,63 @@
 	}
 
 	/*
-	 * What went wrong with a failed API response, as a function that gives
-	 * the message in the current language (so it follows a later switch).
-	 * Known error codes get our own wording; others show the server's.
+	 * The error of a failed API response: {status, code, message, field,
+	 * body, retryAfter} (code and message "" when the body is not JSON).
 	 */
-	async function apiError(res) {
-		var code = '', message = '';
+	async function readError(res) {
+		var out = {status: res.status, code: '', message: '', field: '', body: null,
+			   retryAfter: retryAfterSeconds(res.headers.get('Retry-After'))};
 		try {
-			var body = await res.json();
-			if (body && body.error) {
-				code = body.error.code || '';
-				message = body.error.message || '';
+			out.body = await res.json();
+			if (out.body && out.body.error) {
+				out.code = out.body.error.code || '';
+				out.message = out.body.error.message || '';
+				out.field = out.body.error.field || '';
 			}
 		} catch (e) {
 			/* not JSON: the status alone */
 		}
-		if (res.status === 429 || code === 'rate_limited') {
-			var secs = retryAfterSeconds(res.headers.get('Retry-After'));
+		if (!out.message)
+			out.message = res.statusText || '';
+		return out;
+	}
+
+	/*
+	 * An error from readError as a function that gives the message in the
+	 * current language (so it follows a later switch).  Known error codes
+	 * get our own wording; others show the server's.
+	 */
+	function errorText(err) {
+		var code = err.code, status = err.status, message = err.message;
+		if (status === 429 || code === 'rate_limited') {
+			var secs = err.retryAfter;
 			return function () {
 				return secs > 0 ? t('err.rate_limited', {wait: waitText(secs)})
 						: t('err.rate_limited.soon');
 			};
 		}
-		if (res.status === 401 || code === 'unauthenticated')
+		if (status === 401 || code === 'unauthenticated')
 			return function () { return t('err.unauthenticated'); };
 		if (code === 'csrf')
 			return function () { return t('err.csrf'); };
-		if (res.status === 403)
+		if (status === 403)
 			return function () { return t('err.forbidden'); };
-		if (res.status === 503 || res.status === 502 || res.status === 504)
+		if (status === 503 || status === 502 || status === 504)
 			return function () { return t('err.unavailable'); };
+		if (status === 404 && code === 'not_found')
+			return function () { return t('err.not_found'); };
+		if (status === 400 && code === 'invalid')
+			return function () { return t('err.invalid', {message: message}); };
+		if (status === 409)
+			return function () { return t('err.conflict', {message: message}); };
 		return function () {
-			return t('err.other', {status: res.status, message: message || res.statusText});
+			return t('err.other', {status: status, message: message});
 		};
+	}
+
+	/* readError and errorText in one step. */
+	async function apiError(res) {
+		return errorText(await readError(res));
 	}
 
 	/*
@@ -271,11 +431,29 @@
 		});
 	});
 
+	/*
+	 * Add a page's own texts: {'zh-CN': {...}, en: {...}}.  Keys already
+	 * known are replaced.  The page is translated again.
+	 */
+	function extend(more) {
+		Object.keys(more).forEach(function (l) {
+			if (!TEXTS[l])
+				return;
+			Object.keys(more[l]).forEach(function (key) {
+				TEXTS[l][key] = more[l][key];
+			});
+		});
+		apply();
+	}
+
 	window.fk = {
 		t: t,
 		lang: function () { return lang; },
+		extend: extend,
 		onChange: function (fn) { listeners.push(fn); },
 		apiError: apiError,
+		readError: readError,
+		errorText: errorText,
 		showMessage: showMessage,
 		apply: apply
 	};
