@@ -6,10 +6,10 @@
 # usage: scripts/deps.sh [build|test|bench]
 set -euo pipefail
 
-build_pkgs="build-essential cmake ninja-build pkg-config libmicrohttpd-dev
+build_pkgs="build-essential cmake ninja-build pkg-config nodejs npm libmicrohttpd-dev
   libjansson-dev libcsv-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev
   libxlsxwriter-dev"
-test_pkgs="libcmocka-dev python3 clang libclang-rt-14-dev chromium fonts-noto-cjk nodejs npm"
+test_pkgs="libcmocka-dev python3 clang libclang-rt-14-dev chromium fonts-noto-cjk unzip"
 bench_pkgs="wrk nginx-light sqlite3"
 
 want="$build_pkgs"
@@ -45,6 +45,11 @@ if [ -n "$missing" ]; then
     echo "  apt-get install -y$missing" >&2
     exit 1
   fi
+fi
+
+# ECharts for the dashboard pages, from npm; embedded into the binary.
+if [ ! -f node_modules/echarts/dist/echarts.min.js ]; then
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # Browser tests: playwright-core from npm, driving Debian's chromium.

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "core/date.h"
+#include "core/text.h"
 
 int64_t
 app_now(void)
@@ -166,7 +167,7 @@ app_audit_list(app_t *a, const actor_t *actor, int64_t before, int limit,
 
 /* ---- settings ----------------------------------------------------------- */
 
-const char *const app_setting_keys[] = {
+const char *const app_setting_keys[APP_SETTING_COUNT + 1] = {
 	"org_name",       /* the organisation's name, shown on pages */
 	"org_name_en",    /* its English name */
 	"org_region",     /* the organisation's city, a 6-digit region code */
@@ -223,7 +224,16 @@ app_setting_put(app_t *a, const actor_t *actor, const char *key, const char *val
 	if (!setting_known(key))
 		return fk_error_set(err, FK_EINVAL, "key", "no setting '%s'", key);
 	if (strlen(value) >= SETTING_VALUE_MAX)
-		return fk_error_set(err, FK_EINVAL, "value", "value is longer than %d bytes",
+		return fk_error_set(err, FK_EINVAL, key, "%s is longer than %d bytes", key,
 				    SETTING_VALUE_MAX - 1);
+	if (!text_utf8_valid(value, strlen(value)))
+		return fk_error_set(err, FK_EINVAL, key, "%s is not valid text", key);
+	if (strcmp(key, "org_region") == 0 && value[0] && !region_code_well_formed(value))
+		return fk_error_set(err, FK_EINVAL, key, "org_region must be a 6-digit region code");
+	if (strcmp(key, "report_cutoff") == 0 && value[0] &&
+	    !(strlen(value) == 5 && value[2] == ':' && value[0] >= '0' && value[0] <= '2' &&
+	      value[1] >= '0' && value[1] <= '9' && value[3] >= '0' && value[3] <= '5' &&
+	      value[4] >= '0' && value[4] <= '9' && (value[0] - '0') * 10 + (value[1] - '0') < 24))
+		return fk_error_set(err, FK_EINVAL, key, "report_cutoff must be HH:MM (00:00 to 23:59)");
 	return store_write(a->store, setting_job, &j, err);
 }

@@ -188,8 +188,9 @@ int app_setting_get(app_t *a, const actor_t *actor, const char *key, char *value
 		    size_t cap, struct fk_error *err) FK_MUST_CHECK;
 int app_setting_put(app_t *a, const actor_t *actor, const char *key,
 		    const char *value, struct fk_error *err) FK_MUST_CHECK;
-/* NULL-terminated list of known setting keys. */
-extern const char *const app_setting_keys[];
+/* The known setting keys, APP_SETTING_COUNT of them, then NULL. */
+#define APP_SETTING_COUNT 4
+extern const char *const app_setting_keys[APP_SETTING_COUNT + 1];
 
 /* ---- demo (demo.c) ---------------------------------------------------- */
 

@@ -162,7 +162,8 @@ demo_job(store_tx_t *tx, void *arg, struct fk_error *err)
 			return rc;
 	}
 	if ((rc = store_tx_setting_put(tx, "org_name", "示范研究所", now)) ||
-	    (rc = store_tx_setting_put(tx, "org_name_en", "Demo Institute", now)))
+	    (rc = store_tx_setting_put(tx, "org_name_en", "Demo Institute", now)) ||
+	    (rc = store_tx_setting_put(tx, "org_region", "110108", now)))
 		return fk_error_set(err, rc, "", "cannot store settings");
 	rc = app_audit_tx(tx, j->actor, "create", "demo", "", "demo institute");
 	return rc ? fk_error_set(err, rc, "", "cannot write the audit log") : 0;

@@ -151,6 +151,11 @@ cmd_serve(int argc, char **argv)
 
 	if (open_app(&cfg, &app))
 		return 1;
+	if (app_notify_start(app)) {
+		fprintf(stderr, "fangkong serve: cannot start the webhook delivery thread\n");
+		app_close(app);
+		return 1;
+	}
 	hopt.listen = cfg.listen;
 	hopt.threads = cfg.threads;
 	hopt.web_dir = cfg.web_dir[0] ? cfg.web_dir : NULL;

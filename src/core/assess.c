@@ -126,8 +126,10 @@ assess_report(const report_t *r, const person_t *p, const policy_t *pol, int pre
 		       "Temperature at 37.3 °C or above: measure again.",
 		       "5分钟后复测体温低于37.3℃并再次填报即恢复绿色。",
 		       "Green again if a new reading after 5 minutes is below 37.3 °C and you submit it.");
-		add_action(out, "recheck_temperature", 0);
-		add_action(out, "stay_home", 0);
+		if (strcmp(out->rule, "fever_recheck") == 0) { /* not when already red */
+			add_action(out, "recheck_temperature", 0);
+			add_action(out, "stay_home", 0);
+		}
 	}
 	if (out->status == STATUS_RED) {
 		add_action(out, "stay_home", 0);

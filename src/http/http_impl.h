@@ -94,13 +94,46 @@ const char *http_query(struct http_req *r, const char *name);
 /* Request header, or NULL. */
 const char *http_header(struct http_req *r, const char *name);
 
+/* ---- handler helpers (routes.c) ------------------------------------------ */
+
+/* Integer query parameter in min..max (def if absent); on a bad value
+ * replies 400 naming it and returns -1. */
+int http_query_int(struct http_req *r, const char *name, long long def, long long min,
+		   long long max, long long *out);
+/* Path parameter i as a positive id; replies 404 and returns -1 if not. */
+int http_param_id(struct http_req *r, int i, int64_t *out);
+/* Date query parameter (YYYY-MM-DD), def if absent; 400 and -1 if bad. */
+int http_query_date(struct http_req *r, const char *name, int32_t def, int32_t *out);
+json_t *http_person_json(const person_t *p);
+
+/* Handlers of routes_daily.c (daily health monitoring). */
+void h_report_submit(struct http_req *r);
+void h_report_get(struct http_req *r);
+void h_report_versions(struct http_req *r);
+void h_reports_list(struct http_req *r);
+void h_person_history(struct http_req *r);
+void h_person_code(struct http_req *r);
+void h_my_code(struct http_req *r);
+void h_dashboard(struct http_req *r);
+void h_missing(struct http_req *r);
+void h_alerts_list(struct http_req *r);
+void h_alert_ack(struct http_req *r);
+void h_webhooks_list(struct http_req *r);
+void h_webhook_create(struct http_req *r);
+void h_webhook_delete(struct http_req *r);
+void h_deliveries_list(struct http_req *r);
+void h_export_daily(struct http_req *r);
+void h_policies_list(struct http_req *r);
+
 /* ---- JSON codecs (json.c) --------------------------------------------- */
 
-enum jf_type { JF_STRING, JF_INT, JF_BOOL };
+enum jf_type { JF_STRING, JF_INT, JF_BOOL, JF_NUMBER, JF_ARRAY };
 
 /* One field a request body may hold.  For JF_STRING dst is a char
  * buffer of cap bytes (the string must fit with its NUL); JF_INT an
- * int64_t; JF_BOOL a bool.  *seen (if not NULL) tells whether the field
+ * int64_t; JF_BOOL a bool; JF_NUMBER a double (integer or real);
+ * JF_ARRAY a json_t * that the caller must json_decref (at most cap
+ * elements).  *seen (if not NULL) tells whether the field
  * was present. */
 struct jfield {
 	const char *name;

@@ -33,6 +33,8 @@ type_name(enum jf_type t)
 {
 	switch (t) {
 	case JF_STRING: return "a string";
+	case JF_NUMBER: return "a number";
+	case JF_ARRAY: return "an array";
 	case JF_INT: return "an integer";
 	case JF_BOOL: return "true or false";
 	}
@@ -68,6 +70,19 @@ decode_field(json_t *v, const struct jfield *f, struct fk_error *err)
 		if (!json_is_boolean(v))
 			break;
 		*(bool *)f->dst = json_is_true(v);
+		return 0;
+	case JF_NUMBER:
+		if (!json_is_number(v))
+			break;
+		*(double *)f->dst = json_number_value(v);
+		return 0;
+	case JF_ARRAY:
+		if (!json_is_array(v))
+			break;
+		if (json_array_size(v) > f->cap)
+			return fk_error_set(err, FK_EINVAL, f->name, "%s has more than %zu items",
+					    f->name, f->cap);
+		*(json_t **)f->dst = json_incref(v);
 		return 0;
 	}
 	return fk_error_set(err, FK_EINVAL, f->name, "%s must be %s", f->name, type_name(f->type));

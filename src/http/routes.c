@@ -17,8 +17,8 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static json_t *
-person_json(const person_t *p)
+json_t *
+http_person_json(const person_t *p)
 {
 	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I}", "id", p->id, "name",
 			 p->name, "kind", person_kind_name(p->kind), "department_id",
@@ -47,8 +47,8 @@ user_json(const user_t *u)
 }
 
 /* Parse a positive integer query parameter; def if absent. */
-static int
-query_int(struct http_req *r, const char *name, long long def, long long min, long long max,
+int
+http_query_int(struct http_req *r, const char *name, long long def, long long min, long long max,
 	  long long *out)
 {
 	const char *v = http_query(r, name);
@@ -72,8 +72,8 @@ query_int(struct http_req *r, const char *name, long long def, long long min, lo
 }
 
 /* Parse a path parameter as a positive id. */
-static int
-param_id(struct http_req *r, int i, int64_t *out)
+int
+http_param_id(struct http_req *r, int i, int64_t *out)
 {
 	char *end;
 	long long x;
@@ -171,6 +171,7 @@ static void
 h_session(struct http_req *r)
 {
 	char org[SETTING_VALUE_MAX] = "", org_en[SETTING_VALUE_MAX] = "";
+	/* the session tells the pages the organisation's name only */
 	struct fk_error err = {0};
 	if (app_setting_get(r->app, &r->actor, "org_name", org, sizeof org, &err) ||
 	    app_setting_get(r->app, &r->actor, "org_name_en", org_en, sizeof org_en, &err)) {
@@ -235,7 +236,7 @@ h_people_list(struct http_req *r)
 	json_t *arr;
 	int rc;
 
-	if (query_int(r, "limit", 100, 1, 1000, &limit))
+	if (http_query_int(r, "limit", 100, 1, 1000, &limit))
 		return;
 	if (after && strlen(after) > PERSON_ID_MAX) {
 		struct fk_error err = {0};
@@ -250,7 +251,7 @@ h_people_list(struct http_req *r)
 	}
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, person_json(&items[i]));
+		json_array_append_new(arr, http_person_json(&items[i]));
 	http_reply_json(r, 200,
 			json_pack("{s:o, s:s?}", "items", arr, "next",
 				  more && n ? items[n - 1].id : NULL));
@@ -269,7 +270,7 @@ h_people_create(struct http_req *r)
 		http_reply_error(r, rc, &err);
 		return;
 	}
-	http_reply_json(r, 201, person_json(&p));
+	http_reply_json(r, 201, http_person_json(&p));
 }
 
 static void
@@ -282,7 +283,7 @@ h_person_get(struct http_req *r)
 		http_reply_error(r, rc, &err);
 		return;
 	}
-	http_reply_json(r, 200, person_json(&p));
+	http_reply_json(r, 200, http_person_json(&p));
 }
 
 static void
@@ -306,7 +307,7 @@ h_person_put(struct http_req *r)
 		http_reply_error(r, rc, &err);
 		return;
 	}
-	http_reply_json(r, 200, person_json(&p));
+	http_reply_json(r, 200, http_person_json(&p));
 }
 
 static void
@@ -428,7 +429,7 @@ h_department_get(struct http_req *r)
 	struct fk_error err = {0};
 	int64_t id;
 	int rc;
-	if (param_id(r, 0, &id))
+	if (http_param_id(r, 0, &id))
 		return;
 	rc = app_department_get(r->app, &r->actor, id, &d, &err);
 	if (rc) {
@@ -444,7 +445,7 @@ h_department_put(struct http_req *r)
 	department_t d = {0};
 	struct fk_error err = {0};
 	int rc;
-	if (param_id(r, 0, &d.id))
+	if (http_param_id(r, 0, &d.id))
 		return;
 	rc = decode_department(r, &d, &err);
 	if (rc == 0)
@@ -462,7 +463,7 @@ h_department_delete(struct http_req *r)
 	struct fk_error err = {0};
 	int64_t id;
 	int rc;
-	if (param_id(r, 0, &id))
+	if (http_param_id(r, 0, &id))
 		return;
 	rc = app_department_delete(r->app, &r->actor, id, &err);
 	if (rc) {
@@ -528,7 +529,7 @@ h_user_get(struct http_req *r)
 	user_t u;
 	int64_t id;
 	int rc;
-	if (param_id(r, 0, &id))
+	if (http_param_id(r, 0, &id))
 		return;
 	rc = app_user_get(r->app, &r->actor, id, &u);
 	if (rc) {
@@ -558,7 +559,7 @@ h_user_put(struct http_req *r)
 	int64_t id;
 	int rc;
 
-	if (param_id(r, 0, &id))
+	if (http_param_id(r, 0, &id))
 		return;
 	rc = app_user_get(r->app, &r->actor, id, &u);
 	if (rc) {
@@ -602,8 +603,8 @@ h_audit(struct http_req *r)
 	json_t *arr;
 	int rc;
 
-	if (query_int(r, "before", 0, 0, INT64_MAX, &before) ||
-	    query_int(r, "limit", 100, 1, 500, &limit))
+	if (http_query_int(r, "before", 0, 0, INT64_MAX, &before) ||
+	    http_query_int(r, "limit", 100, 1, 500, &limit))
 		return;
 	rc = app_audit_list(r->app, &r->actor, before, (int)limit, &items, &n);
 	if (rc) {
@@ -648,18 +649,23 @@ h_settings_get(struct http_req *r)
 static void
 h_settings_put(struct http_req *r)
 {
-	char org[SETTING_VALUE_MAX] = "", org_en[SETTING_VALUE_MAX] = "";
-	bool has_org = false, has_en = false;
-	struct jfield f[] = {
-		{"org_name", JF_STRING, false, org, sizeof org, &has_org},
-		{"org_name_en", JF_STRING, false, org_en, sizeof org_en, &has_en},
-	};
+	enum { N = APP_SETTING_COUNT };
+	char values[N][SETTING_VALUE_MAX];
+	bool seen[N] = {false};
+	struct jfield f[N];
 	struct fk_error err = {0};
-	int rc = json_decode_body(r->body, r->body_len, f, 2, &err);
-	if (rc == 0 && has_org)
-		rc = app_setting_put(r->app, &r->actor, "org_name", org, &err);
-	if (rc == 0 && has_en)
-		rc = app_setting_put(r->app, &r->actor, "org_name_en", org_en, &err);
+	int rc;
+
+	/* one field per known setting (app_setting_keys) */
+	for (int i = 0; i < N; i++) {
+		values[i][0] = '\0';
+		f[i] = (struct jfield){app_setting_keys[i], JF_STRING, false, values[i],
+				       SETTING_VALUE_MAX, &seen[i]};
+	}
+	rc = json_decode_body(r->body, r->body_len, f, N, &err);
+	for (int i = 0; i < N && rc == 0; i++)
+		if (seen[i])
+			rc = app_setting_put(r->app, &r->actor, app_setting_keys[i], values[i], &err);
 	if (rc) {
 		http_reply_error(r, rc, &err);
 		return;
@@ -719,6 +725,31 @@ const struct route http_routes[] = {
 	{"GET", "/api/v1/settings", R(ADMIN), 0, h_settings_get, "settings.get"},
 	{"PUT", "/api/v1/settings", R(ADMIN), 0, h_settings_put, "settings.update"},
 	{"GET", "/api/v1/regions/{code}", ANY_ROLE, 0, h_region_get, "regions.get"},
+
+	/* daily health monitoring (routes_daily.c) */
+	{"POST", "/api/v1/reports", R(STAFF) | R(OFFICE), 0, h_report_submit, "reports.submit"},
+	{"GET", "/api/v1/reports", R(STAFF) | R(DEPT_HEAD) | R(OFFICE), 0, h_reports_list,
+	 "reports.list"},
+	{"GET", "/api/v1/reports/{id}", R(STAFF) | R(DEPT_HEAD) | R(OFFICE), 0, h_report_get,
+	 "reports.get"},
+	{"GET", "/api/v1/reports/{id}/versions", R(STAFF) | R(DEPT_HEAD) | R(OFFICE), 0,
+	 h_report_versions, "reports.versions"},
+	{"GET", "/api/v1/people/{id}/history", R(STAFF) | R(DEPT_HEAD) | R(OFFICE), 0,
+	 h_person_history, "people.history"},
+	{"GET", "/api/v1/people/{id}/code", R(STAFF) | R(DEPT_HEAD) | R(OFFICE), 0, h_person_code,
+	 "people.code"},
+	{"GET", "/api/v1/codes/me", R(STAFF) | R(DEPT_HEAD) | R(OFFICE), 0, h_my_code, "codes.me"},
+	{"GET", "/api/v1/dashboard", R(DEPT_HEAD) | R(OFFICE), 0, h_dashboard, "dashboard"},
+	{"GET", "/api/v1/missing", R(DEPT_HEAD) | R(OFFICE), 0, h_missing, "missing"},
+	{"GET", "/api/v1/alerts", R(DEPT_HEAD) | R(OFFICE), 0, h_alerts_list, "alerts.list"},
+	{"POST", "/api/v1/alerts/{id}/ack", R(DEPT_HEAD) | R(OFFICE), 0, h_alert_ack, "alerts.ack"},
+	{"GET", "/api/v1/webhooks", R(ADMIN), 0, h_webhooks_list, "webhooks.list"},
+	{"POST", "/api/v1/webhooks", R(ADMIN), 0, h_webhook_create, "webhooks.create"},
+	{"DELETE", "/api/v1/webhooks/{id}", R(ADMIN), 0, h_webhook_delete, "webhooks.delete"},
+	{"GET", "/api/v1/deliveries", R(ADMIN) | R(OFFICE), 0, h_deliveries_list, "deliveries.list"},
+	{"GET", "/api/v1/exports/daily", R(DEPT_HEAD) | R(OFFICE), 0, h_export_daily,
+	 "exports.daily"},
+	{"GET", "/api/v1/policies", ANY_ROLE, 0, h_policies_list, "policies.list"},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

@@ -15,6 +15,7 @@ its session is reused by every test of the module.
 Python 3 standard library only.
 """
 
+import datetime
 import http.client
 import json
 import os
@@ -379,3 +380,44 @@ class ServerTestCase(unittest.TestCase):
             if after is None:
                 return items
             self.assertLess(seen, 10000, "people listing never ends")
+
+    def all_pages(self, session, path, cursor="after", limit=None, max_pages=10000):
+        """Every item of a paged list route ({"items", "next"}), following
+        `next` as the query parameter `cursor` (after or before). path may
+        carry its own query string."""
+        items, key, pages = [], None, 0
+        sep = "&" if "?" in path else "?"
+        while True:
+            p = path
+            q = []
+            if limit is not None:
+                q.append("limit=%d" % limit)
+            if key is not None:
+                q.append("%s=%s" % (cursor, urllib.parse.quote(str(key), safe="")))
+            if q:
+                p += sep + "&".join(q)
+            r = session.get(p)
+            self.assertStatus(r, 200)
+            body = r.json()
+            items.extend(body["items"])
+            key = body.get("next")
+            pages += 1
+            if key is None:
+                return items
+            self.assertLess(pages, max_pages, "%s: listing never ends" % path)
+
+
+# ---- dates (issue 3: daily reports) -------------------------------------------
+
+# Fangkong's calendar days are China Standard Time (UTC+8, no DST).
+CST = datetime.timezone(datetime.timedelta(hours=8), "CST")
+
+
+def today_cst():
+    """Today in China Standard Time, as "YYYY-MM-DD"."""
+    return datetime.datetime.now(CST).date().isoformat()
+
+
+def add_days(date, n):
+    """The "YYYY-MM-DD" date n days after date (n may be negative)."""
+    return (datetime.date.fromisoformat(date) + datetime.timedelta(days=n)).isoformat()
