@@ -80,6 +80,9 @@ int app_authenticate(app_t *a, const char *token, const char *address,
 /* End the session of token. */
 int app_logout(app_t *a, const actor_t *actor, const char *token) FK_MUST_CHECK;
 
+/* Lifetime of a new session, seconds (--session-ttl-hours). */
+int app_session_ttl(const app_t *a);
+
 /* Constant-time compare of a presented CSRF token with the actor's. */
 bool app_csrf_ok(const actor_t *actor, const char *presented);
 

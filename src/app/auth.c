@@ -292,6 +292,12 @@ app_logout(app_t *a, const actor_t *actor, const char *token)
 	return store_write(a->store, logout_job, &j, &err);
 }
 
+int
+app_session_ttl(const app_t *a)
+{
+	return a->opt.session_ttl_s;
+}
+
 bool
 app_csrf_ok(const actor_t *actor, const char *presented)
 {

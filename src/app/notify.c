@@ -501,6 +501,9 @@ url_validate(const char *url, size_t cap, struct fk_error *err)
 	}
 	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
 		return fk_error_set(err, FK_EINVAL, "url", "url must start with http:// or https://");
+	/* libcurl would read "http:///x" as the host "x" */
+	if (strchr("/?#", strstr(url, "://")[3]))
+		return fk_error_set(err, FK_EINVAL, "url", "url has no host");
 	if (curl_ready())
 		return fk_error_set(err, FK_EIO, "", "libcurl failed to initialise");
 	h = curl_url();

@@ -426,7 +426,12 @@ app_report_list(app_t *a, const actor_t *actor, struct report_query *q, report_r
 	*more = false;
 	if (!actor->cli) {
 		switch (actor->user.role) {
-		case ROLE_STAFF: q->person_id = actor->user.person_id; break;
+		case ROLE_STAFF:
+			/* asking for someone else's reports finds none */
+			if (q->person_id && strcmp(q->person_id, actor->user.person_id) != 0)
+				return 0;
+			q->person_id = actor->user.person_id;
+			break;
 		case ROLE_DEPT_HEAD: q->dept_path = actor->dept_path; break;
 		case ROLE_OFFICE: break;
 		default: return FK_EPERM;

@@ -215,9 +215,8 @@ health_code_compute(const struct day_status *h, size_t n, int32_t today, const p
 		if (streak < need) {
 			out->colour = s;
 			out->since = h[last_bad].date;
+			/* >= today: end is today or yesterday, and streak < need */
 			out->green_from = end + (need - streak);
-			if (out->green_from <= today)
-				out->green_from = today + 1;
 			snprintf(out->rule, sizeof out->rule, "%s",
 				 s == STATUS_RED ? "red_streak" : "yellow_streak");
 			snprintf(out->reason_zh, sizeof out->reason_zh,

@@ -145,11 +145,12 @@ h_login(struct http_req *r)
 		http_reply_error(r, rc, &err);
 		return;
 	}
+	int ttl = app_session_ttl(r->app);
 	snprintf(r->set_cookie, sizeof r->set_cookie,
-		 "fk_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", token, 12 * 3600);
+		 "fk_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", token, ttl);
 	http_reply_json(r, 200,
 			json_pack("{s:s, s:s, s:I, s:o}", "token", token, "csrf_token", csrf,
-				  "expires_at", (json_int_t)(app_now() + 12 * 3600), "user",
+				  "expires_at", (json_int_t)(app_now() + ttl), "user",
 				  session_user_json(&actor)));
 	explicit_bzero(token, sizeof token);
 }

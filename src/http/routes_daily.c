@@ -92,6 +92,10 @@ report_json(const report_rec_t *x)
 		      "policy_version", x->policy_version, "place", x->place, "observation_end",
 		      date_json(x->observation_end), "health_code_colour",
 		      status_name(x->health_code), "flags", flags_json(x->flags));
+	/* the code as it stood when this version was stored; the POST
+	 * answer replaces it with the full object */
+	json_object_set_new(o, "health_code",
+			    json_pack("{s:s}", "colour", status_name(x->health_code)));
 	/* the stored assessment: reason, back_to_green, actions */
 	as = json_loads(x->assessment, 0, NULL);
 	if (o && as && json_is_object(as))

@@ -433,6 +433,41 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode a URL path in place, except %00: a NUL would cut the
+ * path short ("/people/P1%00x" must not read person P1), so it stays
+ * as the three characters and the id it is part of matches nothing. */
+static size_t
+unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *w = s;
+	(void)cls;
+	(void)conn;
+	for (const char *r = s; *r; r++) {
+		int hi, lo;
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
+		    (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 2;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 /* "host:port" into an IPv4 socket address. */
 static int
 parse_listen(const char *listen, struct sockaddr_in *sa, struct fk_error *err)
@@ -492,7 +527,8 @@ http_start(app_t *app, const struct http_options *opt, http_server_t **out, stru
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opt->threads > 0 ? opt->threads : 4),
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(opt->timeout_s > 0 ? opt->timeout_s : 30),
 		MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK,
+		unescape, NULL,
 		MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		free(s->web_dir);
