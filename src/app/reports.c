@@ -334,8 +334,9 @@ app_report_submit(app_t *a, const actor_t *actor, report_t *r, bool date_given,
 		return fk_error_set(err, rc, "", "cannot read people");
 	if ((rc = check_regions(a, r, err)))
 		return rc;
-	if (store_setting_get(a->store, "org_region", org, sizeof org) == 0)
-		snprintf(j.org_region, sizeof j.org_region, "%s", org);
+	if (store_setting_get(a->store, "org_region", org, sizeof org) == 0 &&
+	    region_code_well_formed(org))
+		memcpy(j.org_region, org, REGION_CODE_LEN + 1);
 	j.person = &person;
 	return store_write(a->store, submit_job, &j, err);
 }

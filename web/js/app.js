@@ -9,10 +9,13 @@
  *   fk.get(url)       GET JSON -> {res, body}; body null unless 2xx
  *   fk.send(m, url, b) POST/PUT/DELETE JSON with the session's CSRF token
  *   fk.el(tag, props, children)   build an element (text, never HTML)
+ *   fk.live(node, fn) node's text from fn(), redone when the language changes
  *   fk.today(), fk.addDays(), fk.fmtDate(), fk.fmtTime()   dates in China
  *                     Standard Time, as "YYYY-MM-DD" strings
  *   fk.text(v)        a {zh, en} object from the server in the current
  *                     language (a plain string as it is)
+ *   fk.region(code), fk.regionName(code)   GB/T 2260 look-ups, cached
+ *   fk.pagesFor(role) the pages a role may open (the home page's links)
  *
  * Every request sends credentials: the session cookie (HttpOnly) signs us
  * in, and POST/PUT/DELETE carry X-CSRF-Token from the session.
@@ -104,6 +107,24 @@
 		});
 		return node;
 	}
+
+	/*
+	 * Set node's text to fn() now and again whenever the language changes
+	 * (while the node is in the page).  For texts built by a script that
+	 * data-i18n cannot name: a date, a server's {zh, en}, a count.
+	 */
+	var lives = [];
+
+	function live(node, fn) {
+		node.textContent = fn();
+		lives.push({node: node, fn: fn});
+		return node;
+	}
+
+	fk.onChange(function () {
+		lives = lives.filter(function (l) { return l.node.isConnected; });
+		lives.forEach(function (l) { l.node.textContent = l.fn(); });
+	});
 
 	function clear(node) {
 		while (node.firstChild)
@@ -244,11 +265,16 @@
 		nav.hidden = false;
 	}
 
+	var logoutWired = false;
+
 	function wireLogout(errorBox) {
 		var btn = document.getElementById('logout');
 		if (!btn)
 			return;
 		btn.disabled = false;
+		if (logoutWired)
+			return;
+		logoutWired = true;
 		btn.addEventListener('click', async function () {
 			btn.disabled = true;
 			btn.setAttribute('data-i18n', 'home.logout.busy');
@@ -326,6 +352,7 @@
 		get: get,
 		send: send,
 		el: el,
+		live: live,
 		clear: clear,
 		today: today,
 		addDays: addDays,

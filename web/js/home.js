@@ -1,28 +1,20 @@
 /*
- * home.js -- web: the home page (index.html).  Reads the session from
- * GET /api/v1/session (401: back to the sign-in page), shows who is signed
- * in, and signs out with POST /api/v1/logout carrying the session's CSRF
- * token in X-CSRF-Token.
+ * home.js -- web: the home page (index.html).  Reads the session through
+ * fk.start (app.js; 401: back to the sign-in page), shows who is signed in,
+ * and the pages the role may open: staff report and see their history
+ * (with today's status, from GET /api/v1/people/{id}/history?days=1), the
+ * department head and the office open the dashboard, the office may also
+ * report on someone's behalf.  Everyone can sign out (app.js).
  */
 (function () {
 	'use strict';
 
 	var $ = function (id) { return document.getElementById(id); };
 	var errorBox = $('home-error');
-	var logout = $('logout');
 	var session = null;
 	var departmentName = '';
 	var regionName = '';
-
-	function toLogin() {
-		window.location.replace('/login.html');
-	}
-
-	async function getJSON(url) {
-		var res = await fetch(url, {headers: {'Accept': 'application/json'},
-					    credentials: 'same-origin', cache: 'no-store'});
-		return {res: res, body: res.ok ? await res.json() : null};
-	}
+	var today = null;        /* staff: {reported, status} */
 
 	function showFact(id, valueId, value) {
 		$(id).hidden = !value;
@@ -36,13 +28,29 @@
 		return fk.lang() === 'en' ? (en || zh) : (zh || en);
 	}
 
+	function renderToday() {
+		var line = $('today-status');
+		if (!today) {
+			line.hidden = true;
+			return;
+		}
+		var pill = $('today-pill');
+		pill.className = 'pill pill-' + (today.reported ? today.status : 'none');
+		pill.textContent = today.reported ? fk.t('status.' + today.status) : fk.t('status.none');
+		$('today-text').textContent = fk.t(today.reported ? 'home.report.done' : 'home.report.todo');
+		line.hidden = false;
+		var go = $('report-link');
+		go.setAttribute('data-i18n', today.reported ? 'home.report.change' : 'home.report.go');
+		go.textContent = fk.t(go.getAttribute('data-i18n'));
+	}
+
 	function render() {
 		if (!session)
 			return;
 		var user = session.user || {};
 		var locale = fk.lang() === 'en' ? 'en-GB' : 'zh-CN';
 		$('today').textContent = new Intl.DateTimeFormat(locale, {
-			year: 'numeric', month: 'long', day: 'numeric', weekday: 'long'
+			year: 'numeric', month: 'long', day: 'numeric', weekday: 'long', timeZone: 'Asia/Shanghai'
 		}).format(new Date());
 		$('user-name').textContent = user.username || '';
 		$('user-role').textContent = user.role ? fk.t('role.' + user.role) : '';
@@ -50,13 +58,29 @@
 		showFact('fact-department', 'department', departmentName);
 		showFact('fact-person', 'person-id', user.person_id || '');
 		showFact('fact-region', 'region', regionName || user.region_prefix || '');
+		renderToday();
+	}
+
+	/* Show the report card and the links this role may use. */
+	function showLinks(role) {
+		var any = false;
+		document.querySelectorAll('#links [data-roles]').forEach(function (li) {
+			var on = li.getAttribute('data-roles').split(' ').indexOf(role) >= 0;
+			li.hidden = !on;
+			any = any || on;
+		});
+		$('links').hidden = !any;
+		$('report-card').hidden = role !== 'staff';
+		if (role === 'office')
+			$('link-report-sub').setAttribute('data-i18n', 'home.link.report.office');
+		fk.apply();
 	}
 
 	/* Department and region names are extras: on any failure, not shown. */
 	async function loadNames(user) {
 		try {
 			if (user.department_id) {
-				var d = await getJSON('/api/v1/departments');
+				var d = await fk.get('/api/v1/departments');
 				var names = {};
 				((d.body && d.body.items) || []).forEach(function (dep) {
 					names[dep.id] = dep;
@@ -70,12 +94,27 @@
 			}
 			if (user.region_prefix && /^\d{2,6}$/.test(user.region_prefix)) {
 				var code = (user.region_prefix + '000000').slice(0, 6);
-				var r = await getJSON('/api/v1/regions/' + code);
-				if (r.body && r.body.name)
-					regionName = r.body.name + ' (' + user.region_prefix + ')';
+				var r = await fk.region(code);
+				if (r && r.name)
+					regionName = r.name + ' (' + user.region_prefix + ')';
 			}
 		} catch (e) {
 			/* leave them out */
+		}
+		render();
+	}
+
+	/* Staff: whether today is reported, and its colour.  An extra too. */
+	async function loadToday(user) {
+		try {
+			var h = await fk.get('/api/v1/people/' + encodeURIComponent(user.person_id) + '/history?days=1');
+			if (h.body) {
+				var mine = (h.body.items || []).filter(function (r) { return r.date === fk.today(); });
+				today = mine.length ? {reported: true, status: mine[mine.length - 1].status}
+					: {reported: false};
+			}
+		} catch (e) {
+			/* not shown */
 		}
 		render();
 	}
@@ -84,62 +123,22 @@
 		fk.showMessage(errorBox, null);
 		$('retry').hidden = true;
 		$('loading').hidden = false;
-		var got;
-		try {
-			got = await getJSON('/api/v1/session');
-		} catch (e) {
-			return failed('err.network');
-		}
-		if (got.res.status === 401)
-			return toLogin();
-		if (!got.res.ok)
-			return failed(await fk.apiError(got.res));
-		session = got.body;
+		session = await fk.start({page: 'home', roles: null, errorBox: errorBox});
 		$('loading').hidden = true;
-		$('content').hidden = false;
-		logout.disabled = false;
-		render();
-		loadNames(session.user || {});
-	}
-
-	function failed(what) {
-		$('loading').hidden = true;
-		fk.showMessage(errorBox, what);
-		$('retry').hidden = false;
-	}
-
-	logout.addEventListener('click', async function () {
-		if (!session)
+		if (!session) {
+			$('retry').hidden = false;
 			return;
-		logout.disabled = true;
-		logout.setAttribute('data-i18n', 'home.logout.busy');
-		logout.textContent = fk.t('home.logout.busy');
-		var res;
-		try {
-			res = await fetch('/api/v1/logout', {
-				method: 'POST',
-				headers: {'X-CSRF-Token': session.csrf_token || ''},
-				credentials: 'same-origin',
-				cache: 'no-store'
-			});
-		} catch (e) {
-			res = null;
 		}
-		/* 401: the session had already ended, which is what we wanted */
-		if (res && (res.ok || res.status === 401))
-			return toLogin();
-		logout.disabled = false;
-		logout.setAttribute('data-i18n', 'home.logout');
-		logout.textContent = fk.t('home.logout');
-		fk.showMessage(errorBox, res ? await fk.apiError(res) : 'err.network');
-	});
+		$('content').hidden = false;
+		var user = session.user || {};
+		showLinks(user.role);
+		render();
+		loadNames(user);
+		if (user.role === 'staff' && user.person_id)
+			loadToday(user);
+	}
 
 	$('retry').addEventListener('click', load);
 	fk.onChange(render);
-	/* coming back with the Back button after signing out: check again */
-	window.addEventListener('pageshow', function (ev) {
-		if (ev.persisted)
-			load();
-	});
 	load();
 })();
