@@ -193,7 +193,8 @@ app_setting_get(app_t *a, const actor_t *actor, const char *key, char *value,
 		return fk_error_set(err, FK_ENOTFOUND, "key", "no setting '%s'", key);
 	rc = store_setting_get(a->store, key, value, cap);
 	if (rc == FK_ENOTFOUND) {
-		value[0] = '\0';
+		/* unset: the default, if the setting has one */
+		snprintf(value, cap, "%s", strcmp(key, "report_cutoff") == 0 ? "10:00" : "");
 		return 0;
 	}
 	return rc ? fk_error_set(err, rc, "", "cannot read settings") : 0;

@@ -342,14 +342,16 @@ sink_open(struct sink *s, bool xlsx, const char *sheet, const char *title,
 	if (s->rc)
 		return;
 	for (int c = 0; c < ncols; c++)
-		lxw_check(s, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width, NULL),
+		lxw_check(s, worksheet_set_column(s->ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width,
+						  NULL),
 			  "cannot set a column width");
 	lxw_check(s, worksheet_set_row(s->ws, 0, 24, NULL), "cannot set the title row");
 	lxw_check(s, worksheet_write_string(s->ws, 0, 0, title, s->f_title),
 		  "cannot write the title");
 	lxw_check(s, worksheet_set_row(s->ws, 1, 32, NULL), "cannot set the header row");
 	for (int c = 0; c < ncols; c++)
-		lxw_check(s, worksheet_write_string(s->ws, 1, (lxw_col_t)c, cols[c].title, s->f_header),
+		lxw_check(s, worksheet_write_string(s->ws, 1, (lxw_col_t)c, cols[c].title,
+						    s->f_header),
 			  "cannot write the header");
 	worksheet_freeze_panes(s->ws, 2, 0);
 	s->row = 2;
@@ -485,7 +487,9 @@ sink_close(struct sink *s, char **out, size_t *len, struct fk_error *err)
 		}
 		free(s->b.p);
 		s->b.p = NULL;
-		return s->rc ? fk_error_set(err, s->rc, "", "cannot write the table: %s", s->why) : 0;
+		if (s->rc)
+			return fk_error_set(err, s->rc, "", "cannot write the table: %s", s->why);
+		return 0;
 	}
 
 	if (s->wb) {
@@ -641,9 +645,9 @@ actions_text(const char *assessment, char *buf, size_t cap)
 	actions = json_object_get(root, "actions");
 	if (json_is_array(actions)) {
 		json_array_foreach(actions, i, item) {
-			const char *code = json_is_string(item)
-						   ? json_string_value(item)
-						   : json_string_value(json_object_get(item, "code"));
+			const char *code = json_is_string(item) ? json_string_value(item) : NULL;
+			if (code == NULL)
+				code = json_string_value(json_object_get(item, "code"));
 			if (code == NULL || code[0] == '\0')
 				continue;
 			int w = snprintf(buf + used, cap - used, "%s%s", used ? "," : "", code);
@@ -685,9 +689,11 @@ cmp_key_person(const void *key, const void *p)
 	return strcmp((const char *)key, ((const person_t *)p)->id);
 }
 
+/* fever_dc: the fever cut-off of the policy in force that day, for the
+ * temperature's highlight in XLSX. */
 static void
 person_row(struct sink *s, int32_t day, const person_t *p, const char *dept,
-	   const struct day_cell *c)
+	   const struct day_cell *c, int fever_dc)
 {
 	struct cell row[PC_COUNT];
 
@@ -712,7 +718,7 @@ person_row(struct sink *s, int32_t day, const person_t *p, const char *dept,
 							    : STYLE_PLAIN;
 	row[PC_TEMP] = (struct cell){.kind = CELL_NUMBER, .number = c->temp_dc / 10.0,
 				     .decimals = 1,
-				     .style = c->temp_dc >= 373 ? STYLE_FEVER : STYLE_PLAIN};
+				     .style = c->temp_dc >= fever_dc ? STYLE_FEVER : STYLE_PLAIN};
 	row[PC_SYMPTOMS].text = c->symptoms;
 	row[PC_REGION].text = c->region_code;
 	row[PC_PLACE].text = place_label(c->place);
@@ -774,7 +780,8 @@ export_by_person(app_t *a, const actor_t *actor, const char *dept_path, int32_t 
 	}
 	if ((uint64_t)n * (uint64_t)ndays > EXPORT_MAX_ROWS) {
 		rc = fk_error_set(err, FK_EINVAL, "to",
-				  "%zu people over %d days is more than %d rows; choose a shorter range",
+				  "%zu people over %d days is more than %d rows; "
+				  "choose a shorter range",
 				  n, ndays, EXPORT_MAX_ROWS);
 		goto out;
 	}
@@ -803,15 +810,16 @@ export_by_person(app_t *a, const actor_t *actor, const char *dept_path, int32_t 
 				goto out;
 			}
 			for (size_t k = 0; k < got; k++) {
-				const person_t *p = bsearch(page[k].r.person_id, people, n, sizeof *people,
-							    cmp_key_person);
+				const report_rec_t *rec = &page[k];
+				const person_t *p = bsearch(rec->r.person_id, people, n,
+							    sizeof *people, cmp_key_person);
 				/* a report of someone no longer in scope is not shown */
-				if (p == NULL || page[k].r.date != day)
+				if (p == NULL || rec->r.date != day)
 					continue;
 				size_t i = (size_t)(p - people);
 				if (!cells[i].reported)
 					days_reported[i]++;
-				fill_day_cell(&cells[i], &page[k]);
+				fill_day_cell(&cells[i], rec);
 			}
 			if (got)
 				rq.after_id = page[got - 1].r.id;
@@ -820,8 +828,10 @@ export_by_person(app_t *a, const actor_t *actor, const char *dept_path, int32_t 
 			if (got < (size_t)EXPORT_PAGE)
 				break;
 		}
+		const policy_t *pol = app_policy_for(a, day);
+		int fever_dc = pol && pol->fever_dc > 0 ? pol->fever_dc : 373;
 		for (size_t i = 0; i < n; i++)
-			person_row(s, day, &people[i], dept_names[i], &cells[i]);
+			person_row(s, day, &people[i], dept_names[i], &cells[i], fever_dc);
 	}
 	rc = sink_close(s, out, len, err);
 	if (rc)
@@ -912,6 +922,40 @@ dept_places(app_t *a, int32_t day, const struct dept_index *di, const department
 	return 0;
 }
 
+static struct cell
+count_cell(int64_t v, enum cell_style style)
+{
+	return (struct cell){.kind = CELL_NUMBER, .number = (double)v, .style = style};
+}
+
+/* One department's day.  "people" is who is registered there now, so
+ * missing is never shown below zero for a day when people have since
+ * moved away. */
+static void
+department_row(struct sink *s, int32_t day, const char *name, const struct dash_department *x,
+	       int64_t hubei, int64_t outside)
+{
+	struct cell row[DC_COUNT];
+	int64_t missing = x->people > x->reported ? x->people - x->reported : 0;
+
+	memset(row, 0, sizeof row);
+	row[DC_DATE] = (struct cell){.kind = CELL_DATE, .number = day};
+	row[DC_DEPARTMENT] = (struct cell){.kind = CELL_TEXT, .text = name};
+	row[DC_PEOPLE] = count_cell(x->people, STYLE_PLAIN);
+	row[DC_REPORTED] = count_cell(x->reported, STYLE_PLAIN);
+	row[DC_MISSING] = count_cell(missing, STYLE_PLAIN);
+	if (x->people > 0) /* else left empty: no rate without people */
+		row[DC_RATE] = (struct cell){.kind = CELL_NUMBER, .decimals = 1,
+					     .number = 100.0 * (double)x->reported /
+						       (double)x->people};
+	row[DC_GREEN] = count_cell(x->green, STYLE_PLAIN);
+	row[DC_YELLOW] = count_cell(x->yellow, x->yellow ? STYLE_YELLOW : STYLE_PLAIN);
+	row[DC_RED] = count_cell(x->red, x->red ? STYLE_RED : STYLE_PLAIN);
+	row[DC_HUBEI] = count_cell(hubei, STYLE_PLAIN);
+	row[DC_OUTSIDE] = count_cell(outside, STYLE_PLAIN);
+	sink_row(s, row);
+}
+
 struct daily_audit_job {
 	const actor_t *actor;
 	const char *range;
@@ -944,43 +988,22 @@ export_by_department(app_t *a, const actor_t *actor, const char *dept_path, int3
 		}
 		if (rows + nd > EXPORT_MAX_ROWS) {
 			rc = fk_error_set(err, FK_EINVAL, "to",
-					  "more than %d rows; choose a shorter range", EXPORT_MAX_ROWS);
+					  "more than %d rows; choose a shorter range",
+					  EXPORT_MAX_ROWS);
 			goto out;
 		}
 		qsort(dd, nd, sizeof *dd, cmp_dash_path);
 		for (size_t i = 0; i < nd; i++) {
 			const struct dash_department *x = &dd[i];
 			const department_t *d = dept_find(di, x->department_id);
-			struct cell row[DC_COUNT];
 			int64_t hubei = 0, outside = 0;
-			int64_t missing = x->people > x->reported ? x->people - x->reported : 0;
 
-			if (d) {
-				rc = dept_places(a, day, di, d, &hubei, &outside);
-				if (rc) {
-					rc = fk_error_set(err, rc, "", "cannot read the daily counts");
-					goto out;
-				}
+			if (d && (rc = dept_places(a, day, di, d, &hubei, &outside))) {
+				rc = fk_error_set(err, rc, "", "cannot read the daily counts");
+				goto out;
 			}
 			dept_full_name(di, x->department_id, x->department, name, sizeof name);
-			memset(row, 0, sizeof row);
-			row[DC_DATE] = (struct cell){.kind = CELL_DATE, .number = day};
-			row[DC_DEPARTMENT] = (struct cell){.kind = CELL_TEXT, .text = name};
-			row[DC_PEOPLE] = (struct cell){.kind = CELL_NUMBER, .number = (double)x->people};
-			row[DC_REPORTED] = (struct cell){.kind = CELL_NUMBER, .number = (double)x->reported};
-			row[DC_MISSING] = (struct cell){.kind = CELL_NUMBER, .number = (double)missing};
-			if (x->people > 0)
-				row[DC_RATE] = (struct cell){.kind = CELL_NUMBER, .decimals = 1,
-							     .number = 100.0 * (double)x->reported /
-								       (double)x->people};
-			row[DC_GREEN] = (struct cell){.kind = CELL_NUMBER, .number = (double)x->green};
-			row[DC_YELLOW] = (struct cell){.kind = CELL_NUMBER, .number = (double)x->yellow,
-						       .style = x->yellow ? STYLE_YELLOW : STYLE_PLAIN};
-			row[DC_RED] = (struct cell){.kind = CELL_NUMBER, .number = (double)x->red,
-						    .style = x->red ? STYLE_RED : STYLE_PLAIN};
-			row[DC_HUBEI] = (struct cell){.kind = CELL_NUMBER, .number = (double)hubei};
-			row[DC_OUTSIDE] = (struct cell){.kind = CELL_NUMBER, .number = (double)outside};
-			sink_row(s, row);
+			department_row(s, day, name, x, hubei, outside);
 		}
 		rows += nd;
 		free(dd);
@@ -1029,7 +1052,8 @@ app_export_daily(app_t *a, const actor_t *actor, int32_t from, int32_t to, const
 	}
 
 	if (from < date_from_ymd(1900, 1, 1) || from > date_from_ymd(2199, 12, 31))
-		return fk_error_set(err, FK_EINVAL, "from", "from is not a date between 1900 and 2199");
+		return fk_error_set(err, FK_EINVAL, "from",
+				    "from is not a date between 1900 and 2199");
 	if (to < date_from_ymd(1900, 1, 1) || to > date_from_ymd(2199, 12, 31))
 		return fk_error_set(err, FK_EINVAL, "to", "to is not a date between 1900 and 2199");
 	date_format(from, d1);

@@ -52,14 +52,14 @@
 #define FANGKONG_VERSION "0"
 #endif
 
-#define NOTIFY_BATCH 32           /* deliveries read per query */
-#define NOTIFY_BATCHES_MAX 8      /* queries per pass */
-#define NOTIFY_TIMEOUT_MS 5000L   /* whole request, connect included */
-#define NOTIFY_ATTEMPTS_MAX 6     /* then the delivery is failed */
-#define NOTIFY_RESPONSE_MAX 4096  /* bytes of a response body kept */
-#define NOTIFY_MARKDOWN_MAX 4096  /* bytes of a robot message */
-#define WEBHOOK_URL_MAX 512       /* bytes (webhook_t.url) */
-#define WEBHOOK_NAME_MAX 64       /* bytes (webhook_t.name) */
+#define NOTIFY_BATCH 32		 /* deliveries read per query */
+#define NOTIFY_BATCHES_MAX 8	 /* queries per pass */
+#define NOTIFY_TIMEOUT_MS 5000L	 /* whole request, connect included */
+#define NOTIFY_ATTEMPTS_MAX 6	 /* then the delivery is failed */
+#define NOTIFY_RESPONSE_MAX 4096 /* bytes of a response body kept */
+#define NOTIFY_MARKDOWN_MAX 4096 /* bytes of a robot message */
+#define WEBHOOK_URL_MAX 512	 /* bytes (webhook_t.url) */
+#define WEBHOOK_NAME_MAX 64	 /* bytes (webhook_t.name) */
 #define CUTOFF_DEFAULT_S (10 * 3600)
 #define DAY_S 86400
 
@@ -175,12 +175,20 @@ copy_text(char *dst, size_t cap, const char *src)
 	dst[o] = '\0';
 }
 
+/* Characters that make markup in a robot's markdown (emphasis, links,
+ * HTML, code, headings) and the full-width look-alikes shown instead. */
+static const struct {
+	char c;
+	const char *wide;
+} md_wide[] = {
+    {'*', "＊"}, {'[', "［"}, {']', "］"}, {'<', "＜"}, {'>', "＞"}, {'`', "｀"}, {'#', "＃"},
+};
+
 /*
- * Text for a robot's markdown: the characters that make markup (emphasis,
- * links, HTML, code) become their full-width look-alikes and control
- * characters (a newline would start a new quoted line) become spaces, so
- * a name or reason cannot change the message's shape.  Cut at a
- * character boundary to fit cap bytes.
+ * Text for a robot's markdown: markup characters become their full-width
+ * look-alikes and control characters (a newline would start a new quoted
+ * line) become spaces, so a name or reason cannot change the message's
+ * shape.  Cut at a character boundary to fit cap bytes.
  */
 static void
 md_text(char *dst, size_t cap, const char *src)
@@ -191,28 +199,19 @@ md_text(char *dst, size_t cap, const char *src)
 	while (*p) {
 		const char *piece = (const char *)p;
 		size_t len = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
-		size_t step, i;
+		size_t step = len, i;
 
 		for (i = 1; i < len && p[i]; i++)
 			;
 		if (i < len)
 			break;
-		step = len;
-		switch (*p) {
-		case '*': piece = "\xef\xbc\x8a"; len = 3; break; /* U+FF0A */
-		case '[': piece = "\xef\xbc\xbb"; len = 3; break; /* U+FF3B */
-		case ']': piece = "\xef\xbc\xbd"; len = 3; break; /* U+FF3D */
-		case '<': piece = "\xef\xbc\x9c"; len = 3; break; /* U+FF1C */
-		case '>': piece = "\xef\xbc\x9e"; len = 3; break; /* U+FF1E */
-		case '`': piece = "\xef\xbd\x80"; len = 3; break; /* U+FF40 */
-		case '#': piece = "\xef\xbc\x83"; len = 3; break; /* U+FF03 */
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				piece = " ";
-				len = 1;
+		if (*p < 0x20 || *p == 0x7f)
+			piece = " ";
+		for (i = 0; i < sizeof md_wide / sizeof md_wide[0]; i++)
+			if (*p == (unsigned char)md_wide[i].c) {
+				piece = md_wide[i].wide;
+				len = strlen(piece);
 			}
-			break;
-		}
 		if (o + len >= cap)
 			break;
 		memcpy(dst + o, piece, len);
@@ -239,8 +238,8 @@ cutoff_parse(const char *s)
 {
 	int h, m;
 
-	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' ||
-	    s[1] > '9' || s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' ||
+	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
 		return -1;
 	h = (s[0] - '0') * 10 + (s[1] - '0');
 	m = (s[3] - '0') * 10 + (s[4] - '0');
@@ -286,28 +285,32 @@ static int
 alert_payload(enum hook_kind kind, const alert_t *al, char *out)
 {
 	char date[DATE_STR_LEN];
-	char name[PERSON_NAME_BUF * 3], dept[DEPARTMENT_NAME_BUF * 3], reason[sizeof al->reason * 3];
+	char name[PERSON_NAME_BUF * 3], dept[DEPARTMENT_NAME_BUF * 3],
+	    reason[sizeof al->reason * 3];
 	char md[NOTIFY_MARKDOWN_MAX];
 	/* DingTalk joins lines only with a blank line between them */
 	const char *nl = kind == KIND_DINGTALK ? "\n\n" : "\n";
 
 	date_format(al->date, date);
+	/* clang-format off */
 	if (kind == KIND_GENERIC)
-		return json_into(
-			json_pack("{s:s, s:{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I}}",
-				  "event", "alert", "alert",
-				  "id", (json_int_t)al->id,
-				  "report_id", (json_int_t)al->report_id,
-				  "person_id", al->person_id,
-				  "person_name", al->person_name,
-				  "department_id", (json_int_t)al->department_id,
-				  "department", al->department,
-				  "date", date,
-				  "status", status_name(al->status),
-				  "rule", al->rule,
-				  "reason", al->reason,
-				  "created_at", (json_int_t)al->created_at),
+		return json_into(json_pack(
+			"{s:s, s:{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I}}",
+			"event", "alert",
+			"alert",
+			"id", (json_int_t)al->id,
+			"report_id", (json_int_t)al->report_id,
+			"person_id", al->person_id,
+			"person_name", al->person_name,
+			"department_id", (json_int_t)al->department_id,
+			"department", al->department,
+			"date", date,
+			"status", status_name(al->status),
+			"rule", al->rule,
+			"reason", al->reason,
+			"created_at", (json_int_t)al->created_at),
 			out, DELIVERY_PAYLOAD_MAX);
+	/* clang-format on */
 
 	md_text(name, sizeof name, al->person_name);
 	md_text(dept, sizeof dept, al->department);
@@ -327,8 +330,8 @@ alert_payload(enum hook_kind kind, const alert_t *al, char *out)
 
 /* Payload of a department's reminder for a webhook of kind. */
 static int
-reminder_payload(enum hook_kind kind, int32_t day, const struct dash_department *d,
-		 int64_t missing, const char *cutoff, char *out)
+reminder_payload(enum hook_kind kind, int32_t day, const struct dash_department *d, int64_t missing,
+		 const char *cutoff, char *out)
 {
 	char date[DATE_STR_LEN];
 	char dept[DEPARTMENT_NAME_BUF * 3];
@@ -336,16 +339,19 @@ reminder_payload(enum hook_kind kind, int32_t day, const struct dash_department 
 	const char *nl = kind == KIND_DINGTALK ? "\n\n" : "\n";
 
 	date_format(day, date);
+	/* clang-format off */
 	if (kind == KIND_GENERIC)
-		return json_into(json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:s}",
-					   "event", "reminder",
-					   "date", date,
-					   "department_id", (json_int_t)d->department_id,
-					   "department", d->department,
-					   "missing", (json_int_t)missing,
-					   "people", (json_int_t)d->people,
-					   "cutoff", cutoff),
-				 out, DELIVERY_PAYLOAD_MAX);
+		return json_into(json_pack(
+			"{s:s, s:s, s:I, s:s, s:I, s:I, s:s}",
+			"event", "reminder",
+			"date", date,
+			"department_id", (json_int_t)d->department_id,
+			"department", d->department,
+			"missing", (json_int_t)missing,
+			"people", (json_int_t)d->people,
+			"cutoff", cutoff),
+			out, DELIVERY_PAYLOAD_MAX);
+	/* clang-format on */
 	md_text(dept, sizeof dept, d->department);
 	snprintf(md, sizeof md,
 		 "**未填报提醒** %s 今日还有 %lld 人未填报健康日报（截止 %s）%s"
@@ -412,7 +418,8 @@ app__notify_alert(store_tx_t *tx, const alert_t *al)
 				person_t p;
 				rc = store_tx_person_get(tx, al->person_id, &p);
 				if (rc == 0) {
-					snprintf(full->person_name, sizeof full->person_name, "%s", p.name);
+					snprintf(full->person_name, sizeof full->person_name, "%s",
+						 p.name);
 					if (full->department_id == 0)
 						full->department_id = p.department_id;
 				} else if (rc != FK_ENOTFOUND) {
@@ -423,7 +430,8 @@ app__notify_alert(store_tx_t *tx, const alert_t *al)
 				department_t d;
 				rc = store_tx_department_get(tx, full->department_id, &d);
 				if (rc == 0)
-					snprintf(full->department, sizeof full->department, "%s", d.name);
+					snprintf(full->department, sizeof full->department, "%s",
+						 d.name);
 				else if (rc != FK_ENOTFOUND)
 					goto out;
 			}
@@ -500,7 +508,8 @@ url_validate(const char *url, size_t cap, struct fk_error *err)
 					    "url must be ASCII (percent-encode other characters)");
 	}
 	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-		return fk_error_set(err, FK_EINVAL, "url", "url must start with http:// or https://");
+		return fk_error_set(err, FK_EINVAL, "url",
+				    "url must start with http:// or https://");
 	/* libcurl would read "http:///x" as the host "x" */
 	if (strchr("/?#", strstr(url, "://")[3]))
 		return fk_error_set(err, FK_EINVAL, "url", "url has no host");
@@ -512,7 +521,8 @@ url_validate(const char *url, size_t cap, struct fk_error *err)
 	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL ||
 	    host[0] == '\0')
-		rc = fk_error_set(err, FK_EINVAL, "url", "url is not a valid http(s) URL with a host");
+		rc = fk_error_set(err, FK_EINVAL, "url",
+				  "url is not a valid http(s) URL with a host");
 	curl_free(host);
 	curl_url_cleanup(h);
 	return rc;
@@ -541,9 +551,11 @@ webhook_validate(webhook_t *w, struct fk_error *err)
 		if (bad[0] == '\0')
 			return fk_error_set(err, FK_EINVAL, "events",
 					    "events must name alert and/or reminder");
-		return fk_error_set(err, FK_EINVAL, "events",
-				    "events may hold alert and reminder, each once: '%s' is unknown "
-				    "or repeated", bad);
+		return fk_error_set(
+		    err, FK_EINVAL, "events",
+		    "events may hold alert and reminder, each once: '%s' is unknown "
+		    "or repeated",
+		    bad);
 	}
 	snprintf(w->events, sizeof w->events, "%s%s%s", bits & EVENT_ALERT ? "alert" : "",
 		 bits == (EVENT_ALERT | EVENT_REMINDER) ? "," : "",
@@ -563,7 +575,7 @@ app_webhook_list(app_t *a, const actor_t *actor, webhook_t **out, size_t *n)
 
 struct webhook_job {
 	const actor_t *actor;
-	webhook_t *w;      /* create: the new webhook */
+	webhook_t *w;	   /* create: the new webhook */
 	int64_t delete_id; /* delete: its id */
 };
 
@@ -645,8 +657,8 @@ app_webhook_delete(app_t *a, const actor_t *actor, int64_t id, struct fk_error *
 }
 
 int
-app_delivery_list(app_t *a, const actor_t *actor, int64_t before, int limit,
-		  delivery_t **out, size_t *n)
+app_delivery_list(app_t *a, const actor_t *actor, int64_t before, int limit, delivery_t **out,
+		  size_t *n)
 {
 	*out = NULL;
 	*n = 0;
@@ -661,15 +673,15 @@ app_delivery_list(app_t *a, const actor_t *actor, int64_t before, int limit,
 /* ---- reminders --------------------------------------------------------------- */
 
 struct reminder_job {
-	const webhook_t *hooks;            /* enabled, taking reminders */
+	const webhook_t *hooks; /* enabled, taking reminders */
 	size_t n_hooks;
 	const struct dash_department *depts;
 	size_t n_depts;
 	int32_t day;
-	const char *cutoff;                /* "HH:MM" for the message */
+	const char *cutoff; /* "HH:MM" for the message */
 	int64_t now;
-	char *payload;                     /* DELIVERY_PAYLOAD_MAX scratch */
-	int queued;                        /* deliveries inserted */
+	char *payload; /* DELIVERY_PAYLOAD_MAX scratch */
+	int queued;    /* deliveries inserted */
 };
 
 static int

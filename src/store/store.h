@@ -376,6 +376,8 @@ int store_webhook_list(store_t *s, webhook_t **out, size_t *n) FK_MUST_CHECK;
 int store_tx_webhook_list(store_tx_t *tx, webhook_t **out, size_t *n) FK_MUST_CHECK;
 /* Sets w->id; FK_ECONFLICT on a duplicate name. */
 int store_tx_webhook_insert(store_tx_t *tx, webhook_t *w, struct fk_error *err) FK_MUST_CHECK;
+/* Retire a webhook: it stops receiving, its delivery log stays.
+ * FK_ENOTFOUND if there is no such live webhook. */
 int store_tx_webhook_delete(store_tx_t *tx, int64_t id) FK_MUST_CHECK;
 /* Queue one delivery (state pending); sets d->id. */
 int store_tx_delivery_insert(store_tx_t *tx, delivery_t *d) FK_MUST_CHECK;

@@ -245,14 +245,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 			 " community_informed = ?5, result = ?6, follow_up = ?7"
 			 " WHERE id = ?1 AND acked_at = 0",
 	[ST_ALERT_EXISTS] = "SELECT 1 FROM alerts WHERE id = ?1",
-	[ST_WEBHOOK_LIST] = "SELECT id, name, kind, url, events, enabled, created_at FROM webhooks ORDER BY id",
+	[ST_WEBHOOK_LIST] = "SELECT id, name, kind, url, events, enabled, created_at FROM webhooks"
+			    " WHERE deleted_at = 0 ORDER BY id",
 	[ST_WEBHOOK_INSERT] = "INSERT INTO webhooks(name, kind, url, events, enabled, created_at)"
 			      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_WEBHOOK_DELETE] = "DELETE FROM webhooks WHERE id = ?1",
+	[ST_WEBHOOK_DELETE] = "UPDATE webhooks SET deleted_at = CAST(strftime('%s', 'now') AS INTEGER),"
+			      " enabled = 0 WHERE id = ?1 AND deleted_at = 0",
 	[ST_DELIVERY_INSERT] = "INSERT INTO deliveries(webhook_id, event, payload, state, attempts, next_at,"
 			       " created_at) VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5)",
 	[ST_DELIVERY_DUE] = "SELECT " DELIVERY_COLS DELIVERY_FROM
-			    " WHERE dl.state = 'pending' AND dl.next_at <= ?1 ORDER BY dl.next_at, dl.id"
+			    " WHERE dl.state = 'pending' AND dl.next_at <= ?1 AND w.deleted_at = 0"
+			    " ORDER BY dl.next_at, dl.id"
 			    " LIMIT ?2",
 	[ST_DELIVERY_UPDATE] = "UPDATE deliveries SET state = ?2, attempts = ?3, next_at = ?4,"
 			       " last_status = ?5, last_error = ?6, delivered_at = ?7 WHERE id = ?1",
