@@ -265,6 +265,8 @@ int app_missing(app_t *a, const actor_t *actor, int32_t date, const char *after,
 struct dashboard {
 	int32_t date;
 	int64_t people, reported, green, yellow, red;
+	int64_t on_time;            /* first report by the cut-off */
+	int cutoff_minutes;         /* the cut-off, minutes after midnight CST */
 	struct dash_department *departments;
 	size_t n_departments;
 	struct dash_place places[3];

@@ -583,6 +583,19 @@ app_dashboard(app_t *a, const actor_t *actor, int32_t date, struct dashboard *ou
 			return FK_EPERM;
 	}
 	rc = store_dash_departments(a->store, date, path, &out->departments, &out->n_departments);
+	if (rc == 0) {
+		/* on time = first report by the day's cut-off (setting report_cutoff) */
+		char cut[SETTING_VALUE_MAX] = "10:00";
+		struct fk_error err = {0};
+		int hh = 10, mm = 0;
+		if (app_setting_get(a, actor, "report_cutoff", cut, sizeof cut, &err) == 0 &&
+		    sscanf(cut, "%2d:%2d", &hh, &mm) != 2)
+			hh = 10, mm = 0;
+		out->cutoff_minutes = hh * 60 + mm;
+		rc = store_dash_on_time(a->store, date,
+					(int64_t)date * 86400 - DATE_CST_OFFSET + hh * 3600 + mm * 60,
+					out->departments, out->n_departments);
+	}
 	if (rc == 0)
 		rc = store_dash_places(a->store, date, path, out->places, &out->n_places);
 	if (rc == 0)
@@ -597,6 +610,7 @@ app_dashboard(app_t *a, const actor_t *actor, int32_t date, struct dashboard *ou
 		out->green += out->departments[i].green;
 		out->yellow += out->departments[i].yellow;
 		out->red += out->departments[i].red;
+		out->on_time += out->departments[i].on_time;
 	}
 	return 0;
 }

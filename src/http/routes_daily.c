@@ -438,13 +438,15 @@ h_dashboard(struct http_req *r)
 	for (size_t i = 0; i < d.n_departments; i++) {
 		const struct dash_department *x = &d.departments[i];
 		json_array_append_new(
-			deps, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "id",
+			deps, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f}", "id",
 					(json_int_t)x->department_id, "name", x->department, "path",
 					x->path, "people", (json_int_t)x->people, "reported",
 					(json_int_t)x->reported, "missing",
 					(json_int_t)(x->people > x->reported ? x->people - x->reported : 0),
 					"green", (json_int_t)x->green, "yellow", (json_int_t)x->yellow, "red",
-					(json_int_t)x->red, "rate", rate(x->reported, x->people)));
+					(json_int_t)x->red, "rate", rate(x->reported, x->people),
+					"on_time", (json_int_t)x->on_time, "on_time_rate",
+					rate(x->on_time, x->people)));
 	}
 	for (size_t i = 0; i < d.n_places; i++) {
 		const struct dash_place *x = &d.places[i];
@@ -454,6 +456,8 @@ h_dashboard(struct http_req *r)
 						(json_int_t)x->green, "yellow", (json_int_t)x->yellow,
 						"red", (json_int_t)x->red));
 	}
+	char cutoff[8];
+	snprintf(cutoff, sizeof cutoff, "%02d:%02d", (d.cutoff_minutes / 60) % 24, d.cutoff_minutes % 60);
 	for (size_t i = 0; i < d.n_trend; i++) {
 		const struct dash_day *x = &d.trend[i];
 		json_array_append_new(trend, json_pack("{s:o, s:I, s:I, s:I, s:I}", "date",
@@ -463,12 +467,15 @@ h_dashboard(struct http_req *r)
 						       (json_int_t)x->yellow, "red", (json_int_t)x->red));
 	}
 	http_reply_json(r, 200,
-			json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:o, s:o}", "date",
+			json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:s, s:o, s:o, s:o}",
+				  "date",
 				  date_json(date), "people", (json_int_t)d.people, "reported",
 				  (json_int_t)d.reported, "missing",
 				  (json_int_t)(d.people > d.reported ? d.people - d.reported : 0),
 				  "green", (json_int_t)d.green, "yellow", (json_int_t)d.yellow, "red",
-				  (json_int_t)d.red, "rate", rate(d.reported, d.people), "departments",
+				  (json_int_t)d.red, "rate", rate(d.reported, d.people), "on_time",
+				  (json_int_t)d.on_time, "on_time_rate", rate(d.on_time, d.people),
+				  "cutoff", cutoff, "departments",
 				  deps, "places", places, "trend", trend));
 	dashboard_free(&d);
 }

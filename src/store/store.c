@@ -413,3 +413,6 @@ int store_delivery_list(store_t *s, int64_t before, int limit, delivery_t **out,
 int store_tx_reminder_claim(store_tx_t *tx, int32_t date, int64_t department_id, int64_t missing,
 			    int64_t now)
 { return tx_ops()->tx_reminder_claim(TXDRV(tx), date, department_id, missing, now); }
+int store_dash_on_time(store_t *s, int32_t date, int64_t cutoff, struct dash_department *deps,
+		       size_t n)
+{ return s->ops->dash_on_time(s->drv, date, cutoff, deps, n); }

@@ -283,6 +283,7 @@ struct dash_department {
 	char path[256];
 	int64_t people;                 /* registered now */
 	int64_t reported, green, yellow, red;
+	int64_t on_time;                /* first report by the cut-off (store_dash_on_time) */
 };
 struct dash_place {
 	char place[12];                 /* hubei, outside, city */
@@ -296,6 +297,10 @@ struct dash_day {
 /* Per department of the subtree dept_path (NULL: all), for date. */
 int store_dash_departments(store_t *s, int32_t date, const char *dept_path,
 			   struct dash_department **out, size_t *n) FK_MUST_CHECK;
+/* Fill deps[i].on_time: people of each department whose first report
+ * for date was stored at or before the Unix time cutoff. */
+int store_dash_on_time(store_t *s, int32_t date, int64_t cutoff, struct dash_department *deps,
+		       size_t n) FK_MUST_CHECK;
 /* Per place, for date. *n is at most 3. */
 int store_dash_places(store_t *s, int32_t date, const char *dept_path, struct dash_place out[3],
 		      size_t *n) FK_MUST_CHECK;

@@ -85,6 +85,8 @@ struct store_ops {
 		       size_t *n);
 	int (*dash_departments)(void *drv, int32_t date, const char *dept_path,
 				struct dash_department **out, size_t *n);
+	int (*dash_on_time)(void *drv, int32_t date, int64_t cutoff, struct dash_department *deps,
+			    size_t n);
 	int (*dash_places)(void *drv, int32_t date, const char *dept_path, struct dash_place out[3],
 			   size_t *n);
 	int (*dash_trend)(void *drv, int32_t from, int32_t to, const char *dept_path,

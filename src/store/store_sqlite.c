@@ -70,6 +70,7 @@ enum stmt_id {
 	ST_MISSING,
 	ST_DASH_DEPARTMENTS,
 	ST_DASH_PLACES,
+	ST_DASH_ON_TIME,
 	ST_DASH_TREND,
 	ST_ALERT_GET,
 	ST_ALERT_LIST,
@@ -218,6 +219,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" FROM departments d LEFT JOIN daily_counts c ON c.department_id = d.id AND c.date = ?1"
 		" WHERE (?2 IS NULL OR substr(d.path, 1, length(?2)) = ?2)"
 		" GROUP BY d.id ORDER BY d.path",
+	[ST_DASH_ON_TIME] = "SELECT department_id, count(*) FROM reports WHERE date = ?1 AND version = 1"
+			    " AND created_at <= ?2 GROUP BY department_id",
 	[ST_DASH_PLACES] =
 		"SELECT c.place, SUM(c.n),"
 		" SUM(CASE c.status WHEN 'green' THEN c.n ELSE 0 END),"
@@ -1758,6 +1761,30 @@ sq_dash_departments(void *drv, int32_t date, const char *dept_path, struct dash_
 	return rc;
 }
 
+static int
+sq_dash_on_time(void *drv, int32_t date, int64_t cutoff, struct dash_department *deps, size_t n)
+{
+	struct drv *d = drv;
+	struct conn *c = reader_get(d);
+	sqlite3_stmt *st;
+	int rc;
+	if (c == NULL || (st = stmt(c, ST_DASH_ON_TIME)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	sqlite3_bind_int(st, 1, date);
+	sqlite3_bind_int64(st, 2, cutoff);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t dept = sqlite3_column_int64(st, 0);
+		for (size_t i = 0; i < n; i++)
+			if (deps[i].department_id == dept)
+				deps[i].on_time = sqlite3_column_int64(st, 1);
+	}
+	done(st);
+	reader_put(d, c);
+	return rc == SQLITE_DONE ? 0 : map_rc(rc);
+}
+
 static void
 dash_place_row(sqlite3_stmt *st, void *elem)
 {
@@ -2180,6 +2207,7 @@ const struct store_ops store_sqlite_ops = {
 	.missing = sq_missing,
 	.dash_departments = sq_dash_departments,
 	.dash_places = sq_dash_places,
+	.dash_on_time = sq_dash_on_time,
 	.dash_trend = sq_dash_trend,
 	.alert_get = sq_alert_get,
 	.alert_list = sq_alert_list,
