@@ -39,6 +39,9 @@ int app__policies_load(app_t *a, struct fk_error *err) FK_MUST_CHECK;
 
 /* 0 if actor may see person p, FK_ENOTFOUND if not (people.c). */
 int app__person_in_scope(app_t *a, const actor_t *actor, const person_t *p) FK_MUST_CHECK;
+/* Audit that actor was shown these people, in one write (people.c). */
+int app__audit_people(app_t *a, const actor_t *actor, const char *action, const person_t *people,
+		      size_t n, struct fk_error *err) FK_MUST_CHECK;
 /* Narrow a person query to actor's scope (people.c). */
 void app__scope_query(const actor_t *actor, struct person_query *q);
 

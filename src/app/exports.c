@@ -689,6 +689,46 @@ cmp_key_person(const void *key, const void *p)
 	return strcmp((const char *)key, ((const person_t *)p)->id);
 }
 
+/*
+ * A person now in the subtree whose report of day was filed while they
+ * belonged to another department is not in the subtree's report list
+ * (reports are counted where they were filed), yet the report is theirs
+ * and app_report_history shows it to the same reader.  So that such a
+ * day is not shown as missing: people in scope without a row who are
+ * not missing either (store_missing) have theirs read one by one --
+ * only people who moved, usually none.
+ */
+static int
+fill_moved(app_t *a, int32_t day, const char *dept_path, const person_t *people, size_t n,
+	   struct day_cell *cells, int *days_reported)
+{
+	struct person_query q = {.dept_path = dept_path};
+	person_t *missing = NULL;
+	size_t nm = 0, unreported = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		unreported += !cells[i].reported;
+	if (unreported == 0)
+		return 0;
+	rc = store_missing(a->store, day, &q, &missing, &nm);
+	for (size_t i = 0; rc == 0 && nm < unreported && i < n; i++) {
+		report_rec_t *recs = NULL;
+		size_t k = 0;
+		if (cells[i].reported ||
+		    bsearch(people[i].id, missing, nm, sizeof *missing, cmp_key_person))
+			continue;
+		rc = store_report_recent(a->store, people[i].id, day, day, &recs, &k);
+		if (rc == 0 && k > 0) {
+			fill_day_cell(&cells[i], &recs[k - 1]);
+			days_reported[i]++;
+		}
+		free(recs);
+	}
+	free(missing);
+	return rc;
+}
+
 /* fever_dc: the fever cut-off of the policy in force that day, for the
  * temperature's highlight in XLSX. */
 static void
@@ -827,6 +867,11 @@ export_by_person(app_t *a, const actor_t *actor, const char *dept_path, int32_t 
 			page = NULL;
 			if (got < (size_t)EXPORT_PAGE)
 				break;
+		}
+		if (dept_path && (rc = fill_moved(a, day, dept_path, people, n, cells,
+						  days_reported))) {
+			rc = fk_error_set(err, rc, "", "cannot read reports");
+			goto out;
 		}
 		const policy_t *pol = app_policy_for(a, day);
 		int fever_dc = pol && pol->fever_dc > 0 ? pol->fever_dc : 373;

@@ -106,8 +106,8 @@ read_audit_job(store_tx_t *tx, void *arg, struct fk_error *err)
 
 /* Record that actor read these people; nothing is returned unless this
  * succeeds. */
-static int
-audit_reads(app_t *a, const actor_t *actor, const char *action, const person_t *people,
+int
+app__audit_people(app_t *a, const actor_t *actor, const char *action, const person_t *people,
 	    size_t n, struct fk_error *err)
 {
 	struct read_audit_job j = {actor, action, people, n};
@@ -131,7 +131,7 @@ app_person_get(app_t *a, const actor_t *actor, const char *id, person_t *out,
 		return fk_error_set(err, FK_ENOTFOUND, "id", "no person '%s'", id);
 	if (rc)
 		return fk_error_set(err, rc, "", "cannot read people");
-	return audit_reads(a, actor, "read", out, 1, err);
+	return app__audit_people(a, actor, "read", out, 1, err);
 }
 
 int
@@ -166,7 +166,7 @@ app__person_page(app_t *a, const actor_t *actor, const char *after, int limit,
 		*n = (size_t)limit;
 		*more = true;
 	}
-	rc = audit_reads(a, actor, action, *out, *n, &err);
+	rc = app__audit_people(a, actor, action, *out, *n, &err);
 	if (rc) {
 		free(*out);
 		*out = NULL;

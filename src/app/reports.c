@@ -565,6 +565,16 @@ app_missing(app_t *a, const actor_t *actor, int32_t date, const char *after, int
 		*n = (size_t)limit;
 		*more = true;
 	}
+	if (rc == 0) {
+		/* the list names people: record who was shown to whom */
+		struct fk_error err = {0};
+		rc = app__audit_people(a, actor, "list", *out, *n, &err);
+	}
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
 	return rc;
 }
 

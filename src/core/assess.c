@@ -188,44 +188,54 @@ void
 health_code_compute(const struct day_status *h, size_t n, int32_t today, const policy_t *pol,
 		    int32_t observation_end, health_code_t *out)
 {
-	ptrdiff_t last_bad = -1;
-	int32_t end;
-	int streak = 0;
+	enum status colour = STATUS_GREEN;
+	int32_t end, day;
+	int streak = 0, need = 0;
+	size_t i = 0;
 	char d1[DATE_STR_LEN], d2[DATE_STR_LEN];
 
 	memset(out, 0, sizeof *out);
-	for (size_t i = 0; i < n; i++)
-		if (h[i].date <= today && h[i].status != STATUS_GREEN)
-			last_bad = (ptrdiff_t)i;
-	/* the streak runs back from today (or yesterday, if today has no
-	 * report yet) over consecutive green days after the last bad one */
-	end = n && h[n - 1].date == today ? today : today - 1;
-	for (ptrdiff_t i = (ptrdiff_t)n - 1; i > last_bad; i--) {
-		if (h[i].date > today)
-			continue;
-		if (h[i].date != end - streak)
-			break;
-		streak++;
-	}
-	out->normal_streak = streak;
-	if (last_bad >= 0) {
-		enum status s = h[last_bad].status;
-		int need = s == STATUS_RED ? pol->red_green_days : pol->yellow_green_days;
-		out->streak_needed = need;
-		if (streak < need) {
-			out->colour = s;
-			out->since = h[last_bad].date;
-			/* >= today: end is today or yesterday, and streak < need */
-			out->green_from = end + (need - streak);
-			snprintf(out->rule, sizeof out->rule, "%s",
-				 s == STATUS_RED ? "red_streak" : "yellow_streak");
-			snprintf(out->reason_zh, sizeof out->reason_zh,
-				 "%s报告异常；连续正常打卡%d天后转绿（已%d天）。",
-				 date_format(out->since, d1), need, streak);
-			snprintf(out->reason_en, sizeof out->reason_en,
-				 "Abnormal report on %s; green after %d consecutive normal check-ins (%d so far).",
-				 date_format(out->since, d2), need, streak);
+	/* Walk the days in order.  An abnormal report raises the colour
+	 * (never lowers it: a yellow after a red keeps red) and restarts
+	 * the count; a normal check-in counts; a missed day restarts the
+	 * count; enough normal check-ins in a row turn the code green.
+	 * Today without a report yet does not count as missed. */
+	end = n && h[n - 1].date >= today ? today : today - 1;
+	for (day = n ? h[0].date : end + 1; day <= end; day++) {
+		while (i < n && h[i].date < day)
+			i++;
+		bool reported = i < n && h[i].date == day;
+		if (reported && h[i].status != STATUS_GREEN) {
+			if (colour == STATUS_GREEN || h[i].status >= colour) {
+				colour = h[i].status;
+				out->since = day;
+			}
+			need = colour == STATUS_RED ? pol->red_green_days : pol->yellow_green_days;
+			streak = 0;
+		} else if (reported) {
+			streak++;
+			if (colour != STATUS_GREEN && streak >= need) {
+				colour = STATUS_GREEN;
+				out->since = 0;
+			}
+		} else {
+			streak = 0;
 		}
+	}
+	out->colour = colour;
+	out->normal_streak = streak;
+	if (colour != STATUS_GREEN) {
+		out->streak_needed = need;
+		/* end is today or yesterday, and streak < need: not before today */
+		out->green_from = end + (need - streak);
+		snprintf(out->rule, sizeof out->rule, "%s",
+			 colour == STATUS_RED ? "red_streak" : "yellow_streak");
+		snprintf(out->reason_zh, sizeof out->reason_zh,
+			 "%s报告异常；连续正常打卡%d天后转绿（已%d天）。",
+			 date_format(out->since, d1), need, streak);
+		snprintf(out->reason_en, sizeof out->reason_en,
+			 "Abnormal report on %s; green after %d consecutive normal check-ins (%d so far).",
+			 date_format(out->since, d2), need, streak);
 	}
 	if (observation_end > today) {
 		if (out->colour == STATUS_GREEN) {

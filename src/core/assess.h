@@ -18,11 +18,12 @@
  *   family_unwell      a family member unwell (if the policy says)  yellow
  *   all_normal         none of the above                            green
  *
- * Health code (RULES.md §6.1, §6.6): the worst status of the last
- * non-green report stays until that many consecutive normal check-ins
- * (policy.red_green_days or yellow_green_days) follow it; a missed day
- * or an abnormal report restarts the count; an open medical observation
- * keeps the code at least yellow until it ends.
+ * Health code (RULES.md §6.1, §6.6): the worst status reported since the
+ * code was last green stays until that many consecutive normal check-ins
+ * (policy.red_green_days or yellow_green_days for that colour) follow
+ * the last abnormal report; a missed day or an abnormal report restarts
+ * the count (a yellow after a red keeps the code red); an open medical
+ * observation keeps the code at least yellow until it ends.
  */
 #ifndef ASSESS_H
 #define ASSESS_H

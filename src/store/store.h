@@ -294,14 +294,17 @@ struct dash_day {
 	int64_t reported, green, yellow, red;
 };
 
-/* Per department of the subtree dept_path (NULL: all), for date. */
+/* Per department of the subtree dept_path (NULL: all), for date: each
+ * row counts the department's own people and the reports filed under
+ * it (not its sub-departments').  A report stays with the department
+ * the person was in when it was filed. */
 int store_dash_departments(store_t *s, int32_t date, const char *dept_path,
 			   struct dash_department **out, size_t *n) FK_MUST_CHECK;
 /* Fill deps[i].on_time: people of each department whose first report
  * for date was stored at or before the Unix time cutoff. */
 int store_dash_on_time(store_t *s, int32_t date, int64_t cutoff, struct dash_department *deps,
 		       size_t n) FK_MUST_CHECK;
-/* Per place, for date. *n is at most 3. */
+/* Per place, for date, over the whole subtree. *n is at most 3. */
 int store_dash_places(store_t *s, int32_t date, const char *dept_path, struct dash_place out[3],
 		      size_t *n) FK_MUST_CHECK;
 /* Per day from..to (every day present, zeros included). */

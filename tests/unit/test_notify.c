@@ -88,11 +88,11 @@ struct receiver {
 	int port;
 	pthread_t thread;
 	atomic_bool stop;
-	pthread_mutex_t mu;          /* guards what follows */
-	int status;                  /* status to answer with */
-	char answer[256];            /* body to answer with */
+	pthread_mutex_t mu; /* guards what follows */
+	int status;	    /* status to answer with */
+	char answer[256];   /* body to answer with */
 	struct rx_request req[RX_MAX];
-	int n;                       /* requests received */
+	int n; /* requests received */
 };
 
 /* The value of header name ("content-length") in head[0..end), or NULL. */
@@ -330,8 +330,7 @@ teardown(void **state)
 }
 
 static int64_t
-add_hook(struct fixture *f, const char *name, const char *kind, const char *url,
-	 const char *events)
+add_hook(struct fixture *f, const char *name, const char *kind, const char *url, const char *events)
 {
 	webhook_t w = {0};
 	struct fk_error err = {0};
@@ -498,7 +497,8 @@ test_webhook_create_list_delete(void **state)
 
 	snprintf(w.name, sizeof w.name, "值班群");
 	snprintf(w.kind, sizeof w.kind, "wecom");
-	snprintf(w.url, sizeof w.url, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET");
+	snprintf(w.url, sizeof w.url,
+		 "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET");
 	snprintf(w.events, sizeof w.events, " reminder , alert");
 	w.enabled = true;
 
@@ -607,9 +607,10 @@ test_alert_delivered_to_generic_wecom_dingtalk(void **state)
 	assert_non_null(j);
 	assert_non_null(strstr(ctype, "application/json"));
 	assert_string_equal(jstr(j, "event", NULL), "alert");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "alert"), "id")), 77);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "alert"), "report_id")),
-			 501);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "alert"), "id")),
+			 77);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "alert"), "report_id")), 501);
 	assert_string_equal(jstr(j, "alert", "person_id"), "P0001");
 	assert_string_equal(jstr(j, "alert", "person_name"), "张三");
 	assert_string_equal(jstr(j, "alert", "department"), "科研一部");
@@ -625,7 +626,8 @@ test_alert_delivered_to_generic_wecom_dingtalk(void **state)
 	assert_string_equal(jstr(j, "msgtype", NULL), "markdown");
 	content = jstr(j, "markdown", "content");
 	assert_non_null(content);
-	assert_true(strncmp(content, "**健康异常提醒** 红码\n", strlen("**健康异常提醒** 红码\n")) == 0);
+	assert_true(
+	    strncmp(content, "**健康异常提醒** 红码\n", strlen("**健康异常提醒** 红码\n")) == 0);
 	assert_non_null(strstr(content, "> 姓名：张三\n"));
 	assert_non_null(strstr(content, "> 部门：科研一部\n"));
 	assert_non_null(strstr(content, "> 日期：2020-02-10\n"));
@@ -699,8 +701,9 @@ test_red_report_queues_and_delivers(void **state)
 	assert_string_equal(jstr(j, "alert", "department"), "科研一部");
 	assert_string_equal(jstr(j, "alert", "status"), "red");
 	assert_string_equal(jstr(j, "alert", "date"), "2020-02-10");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "alert"), "report_id")),
-			 res->rec.r.id);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "alert"), "report_id")),
+	    res->rec.r.id);
 	json_decref(j);
 	free(res);
 	rx_stop(rx);
@@ -719,7 +722,8 @@ test_robot_markdown_is_defused(void **state)
 
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/wecom", rx->port);
 	(void)add_hook(f, "群", "wecom", url, "alert");
-	snprintf(al.person_name, sizeof al.person_name, "王五[点我](http://evil)\n> 姓名：<b>假</b>*");
+	snprintf(al.person_name, sizeof al.person_name,
+		 "王五[点我](http://evil)\n> 姓名：<b>假</b>*");
 	snprintf(al.department, sizeof al.department, "科研一部");
 	al.department_id = f->dept_id;
 	queue_alert(f, &al);
@@ -800,7 +804,8 @@ static void
 test_robot_errcode_is_a_failure(void **state)
 {
 	struct fixture *f = *state;
-	struct receiver *rx = rx_start(200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}");
+	struct receiver *rx =
+	    rx_start(200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}");
 	char url[128];
 	alert_t al = red_alert();
 	int64_t wecom, generic, now = app_now();
@@ -1005,7 +1010,8 @@ test_reminder_once_per_department_after_cutoff(void **state)
 			json_t *m = json_loads(rx->req[i].body, 0, NULL);
 			if (strcmp(rx->req[i].path, "/wecom") == 0) {
 				content = jstr(m, "markdown", "content");
-				if (content && strstr(content, "**未填报提醒** 科研一部 今日还有 2 人未填报健康日报（截止 10:00）"))
+				if (content && strstr(content, "**未填报提醒** 科研一部 今日还有 2 "
+							       "人未填报健康日报（截止 10:00）"))
 					saw_first = true;
 			}
 			json_decref(m);
@@ -1077,20 +1083,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_webhook_validation_names_the_field, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_webhook_create_list_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alert_delivered_to_generic_wecom_dingtalk, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_red_report_queues_and_delivers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_robot_markdown_is_defused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_backs_off_then_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_robot_errcode_is_a_failure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closed_port_fails_fast, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_silent_server_times_out_once_per_pass, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_reminder_once_per_department_after_cutoff, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_thread_delivers_and_stops_promptly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_webhook_validation_names_the_field, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_webhook_create_list_delete, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alert_delivered_to_generic_wecom_dingtalk, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_red_report_queues_and_delivers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_robot_markdown_is_defused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failure_backs_off_then_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_robot_errcode_is_a_failure, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_closed_port_fails_fast, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_silent_server_times_out_once_per_pass, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_reminder_once_per_department_after_cutoff, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_thread_delivers_and_stops_promptly, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
