@@ -8,7 +8,7 @@
 DB ?= fangkong.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps run test test-release test-asan debug asan fuzz bench format clean
+.PHONY: all deps run test test-release test-asan test-fuzz debug asan fuzz bench format clean
 
 all: deps
 	cmake --preset release >/dev/null
@@ -32,6 +32,7 @@ test:
 	@scripts/deps.sh test
 	$(MAKE) --no-print-directory test-release
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-fuzz
 
 test-release:
 	cmake --preset release >/dev/null
@@ -42,6 +43,12 @@ test-asan:
 	cmake --preset asan >/dev/null
 	cmake --build --preset asan
 	ctest --preset asan --output-on-failure -LE e2e
+
+# libFuzzer targets built with clang, each run briefly over its seeds
+test-fuzz:
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz
+	ctest --test-dir build-fuzz --output-on-failure -L fuzz
 
 debug: deps
 	cmake --preset debug >/dev/null
