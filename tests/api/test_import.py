@@ -182,9 +182,12 @@ class ImportTest(fk.ServerTestCase):
         self.assertAbsent("I-SHORT-1", "I-SHORT-2")
 
     def test_import_needs_csv_content_type(self):
-        r = self.import_csv(make_csv([row("I-CT-1")]), ctype="application/json")
-        self.assertError(r, 415, "unsupported_media_type")
-        self.assertAbsent("I-CT-1")
+        for i, ctype in enumerate(("application/json", "text/plain", "text/csvx")):
+            pid = "I-CT-1-%d" % i
+            with self.subTest(ctype=ctype):
+                r = self.import_csv(make_csv([row(pid)]), ctype=ctype)
+                self.assertError(r, 415, "unsupported_media_type")
+                self.assertAbsent(pid)
         r = self.import_csv(make_csv([row("I-CT-2")]), ctype="text/csv; charset=utf-8")
         self.assertStatus(r, 200)
         self.assertIsNotNone(self.person("I-CT-2"))

@@ -381,15 +381,18 @@ class PeopleTest(fk.ServerTestCase):
         self.assertStatus(r, 201)
 
     def test_wrong_content_type_is_415(self):
-        raw = json.dumps(self.body("T-BAD14"), ensure_ascii=False)
-        for ctype in ("text/plain", "application/x-www-form-urlencoded", "text/csv", None):
+        for i, ctype in enumerate(("text/plain", "application/x-www-form-urlencoded", "text/csv",
+                                   "application/jsonp", None)):
+            pid = "T-BAD14-%d" % i
+            raw = json.dumps(self.body(pid), ensure_ascii=False)
             with self.subTest(ctype=ctype):
                 r = self.s["office"].post("/api/v1/people", raw=raw, content_type=ctype)
-                self.assertRejected(r, "T-BAD14", None, 415, "unsupported_media_type")
+                self.assertRejected(r, pid, None, 415, "unsupported_media_type")
         self.assertStatus(self.s["office"].post("/api/v1/people", self.body("T-BAD14-OK")), 201)
-        r = self.s["office"].put("/api/v1/people/T-BAD14-OK", raw=raw.replace("T-BAD14", "T-BAD14-OK"),
-                                 content_type="text/plain")
+        raw = json.dumps(self.body("T-BAD14-OK", name="改名"), ensure_ascii=False)
+        r = self.s["office"].put("/api/v1/people/T-BAD14-OK", raw=raw, content_type="text/plain")
         self.assertError(r, 415, "unsupported_media_type")
+        self.assertEqual(self.s["office"].get("/api/v1/people/T-BAD14-OK").json()["name"], "测试人员")
 
     # ---- audit ------------------------------------------------------------
 

@@ -7,82 +7,15 @@
 // signing out, and that the Content-Security-Policy blocks nothing.
 // Screenshots go to tests/e2e/screens/ (not in git).
 //
-// Environment: FANGKONG_BIN (default ../../build/fangkong), FANGKONG_TEST_TMP
-// (scratch folder, created if missing; default the system's temp folder).
+// Environment: see harness.mjs (FANGKONG_BIN, FANGKONG_TEST_TMP,
+// FANGKONG_WEB_DIR).
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { setUp, waitExit, screen, PHONE } from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.FANGKONG_BIN || path.resolve(HERE, '../../build/fangkong');
-const SCRATCH = process.env.FANGKONG_TEST_TMP || tmpdir();
-const SCREENS = path.join(HERE, 'screens');
-const CHROMIUM = '/usr/bin/chromium';
-const PHONE = { width: 390, height: 844 };
 const ORG_ZH = '示范研究所';
 const ORG_EN = 'Demo Institute';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-// ---- the server -------------------------------------------------------------
-
-// Start `fangkong serve` and resolve with {proc, base, stderr()} once it
-// prints its "listening on" line.
-function startServer(db) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    const stderr = () => log.slice(-8000);
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (chunk) => { log = (log + chunk).slice(-64000); });
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`no "listening on" line within 20 s; stderr:\n${stderr()}`));
-    }, 20000);
-    proc.on('error', (err) => { clearTimeout(timer); reject(err); });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early (code ${code}, signal ${signal}); stderr:\n${stderr()}`));
-    });
-    const lines = readline.createInterface({ input: proc.stdout });
-    lines.on('line', (line) => {
-      const m = /^listening on (http:\/\/127\.0\.0\.1:\d+)\s*$/.exec(line);
-      if (m) {
-        clearTimeout(timer);
-        proc.removeAllListeners('exit');
-        resolve({ proc, base: m[1], stderr });
-      }
-    });
-  });
-}
-
-// Resolve with {code, signal} when proc exits, or null after ms.
-function waitExit(proc, ms) {
-  if (proc.exitCode !== null || proc.signalCode !== null)
-    return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), ms);
-    proc.once('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal }); });
-  });
-}
 
 // The admin names the organisation (GET /api/v1/session carries it to the
 // home page); a bearer token needs no CSRF header.
@@ -105,68 +38,20 @@ async function nameOrganisation(base) {
 // ---- the test ---------------------------------------------------------------
 
 describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
-  let dir, server, context, page;
-  const cspViolations = [];   // what the browser reported blocking
-  const pageErrors = [];      // uncaught exceptions in our scripts
-  const badAssets = [];       // CSS/JS/pages that did not load
-
-  // Everything the browser tells about a page, collected for later checks.
-  function watch(p) {
-    p.on('console', (msg) => {
-      const text = msg.text();
-      if (/Content[- ]Security[- ]Policy|CSP violation/i.test(text))
-        cspViolations.push(text);
-    });
-    p.on('pageerror', (err) => pageErrors.push(String(err)));
-    p.on('response', (res) => {
-      const url = new URL(res.url());
-      if (!url.pathname.startsWith('/api/') && res.status() >= 400)
-        badAssets.push(`${res.status()} ${url.pathname}`);
-    });
-  }
+  let t, server, context, page, cspViolations, pageErrors, badAssets;
 
   before(async () => {
-    assert.ok(existsSync(BIN), `no fangkong binary at ${BIN} (set FANGKONG_BIN)`);
-    mkdirSync(SCRATCH, { recursive: true });
-    mkdirSync(SCREENS, { recursive: true });
-    dir = mkdtempSync(path.join(SCRATCH, 'e2e-login-'));
-    const db = path.join(dir, 't.db');
-    execFileSync(BIN, ['init', '--db', db, '--demo'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    server = await startServer(db);
+    t = await setUp('e2e-login-');
+    ({ server, context, page } = t);
+    cspViolations = t.seen.csp;    // what the browser reported blocking
+    pageErrors = t.seen.errors;    // uncaught exceptions in our scripts
+    badAssets = t.seen.assets;     // CSS/JS/pages that did not load
     await nameOrganisation(server.base);
-
-    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: PHONE,
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-    });
-    // The browser's own report of anything the policy blocked; init
-    // scripts are not subject to the page's CSP.
-    await context.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`
-          + ` at ${e.sourceFile}:${e.lineNumber}`);
-      });
-    });
-    context.setDefaultTimeout(15000);
-    page = context.pages()[0] || await context.newPage();
-    watch(page);
   });
 
   after(async () => {
-    if (context)
-      await context.close().catch(() => {});
-    if (server && server.proc.exitCode === null && server.proc.signalCode === null) {
-      server.proc.kill('SIGTERM');
-      if (!(await waitExit(server.proc, 10000)))
-        server.proc.kill('SIGKILL');
-    }
-    if (dir && !process.env.FANGKONG_KEEP_TMP)
-      rmSync(dir, { recursive: true, force: true });
+    if (t)
+      await t.close();
   });
 
   it('serves the pages with the strict Content-Security-Policy', async () => {
@@ -191,7 +76,7 @@ describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
     assert.ok(box && box.height >= 44, `sign-in button is ${box && box.height}px tall`);
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     assert.ok(widths[0] <= widths[1], `page is ${widths[0]}px wide on a ${widths[1]}px screen`);
-    await page.screenshot({ path: path.join(SCREENS, 'login-phone-zh.png'), fullPage: true });
+    await page.screenshot({ path: screen('login-phone-zh.png'), fullPage: true });
   });
 
   it('asks for the missing field before sending anything', async () => {
@@ -205,7 +90,7 @@ describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
     await page.click('#login-submit');
     await page.locator('#login-error').getByText('用户名或密码不正确。').waitFor();
     assert.match(new URL(page.url()).pathname, /\/login\.html$/);
-    await page.screenshot({ path: path.join(SCREENS, 'login-error-phone-zh.png'), fullPage: true });
+    await page.screenshot({ path: screen('login-error-phone-zh.png'), fullPage: true });
   });
 
   it('signs staff in and shows their username and role', async () => {
@@ -223,7 +108,7 @@ describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
     assert.ok(box && box.height >= 44, `sign-out button is ${box && box.height}px tall`);
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
     assert.ok(widths[0] <= widths[1], `page is ${widths[0]}px wide on a ${widths[1]}px screen`);
-    await page.screenshot({ path: path.join(SCREENS, 'home-phone-zh.png'), fullPage: true });
+    await page.screenshot({ path: screen('home-phone-zh.png'), fullPage: true });
   });
 
   it('switches to English, and remembers it', async () => {
@@ -235,9 +120,9 @@ describe('sign-in and home page in the browser', { timeout: 180000 }, () => {
     await page.reload();
     await page.locator('#user-role').getByText('Staff member', { exact: true }).waitFor();
     assert.match(await page.textContent('#greeting'), /Hello, staff/);
-    await page.screenshot({ path: path.join(SCREENS, 'home-phone-en.png'), fullPage: true });
+    await page.screenshot({ path: screen('home-phone-en.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.screenshot({ path: path.join(SCREENS, 'home-desktop-en.png') });
+    await page.screenshot({ path: screen('home-desktop-en.png') });
     await page.setViewportSize(PHONE);
   });
 

@@ -582,6 +582,13 @@ static const struct code_case code_cases[] = {
 	 "no_abnormal_report", -1, -1, 7, -1},
 	{"red after yellow: 14 days", D0, "yrggggggg", -1, 0, STATUS_RED, "red_streak", 1, 1 + 14,
 	 7, 14},
+	/* R6.6: an abnormal check-in resets the streak; it does not lower
+	 * the colour.  A yellow day after a red one must not turn 14 days
+	 * into 7 (nor make the person green sooner than a normal day). */
+	{"yellow after red keeps red, 14 normal days after the yellow", D0, "ryggggggg", -1, 0,
+	 STATUS_RED, "red_streak", 0, 1 + 14, 7, 14},
+	{"yellow after red: green after 14 normal days", D0, "rygggggggggggggg", -1, 0,
+	 STATUS_GREEN, "no_abnormal_report", -1, -1, 14, -1},
 	/* medical observation (C4: released on observation_end) */
 	{"observation in the future keeps yellow with no abnormal report", D0, "ggg", -1, 10,
 	 STATUS_YELLOW, "observation", -1, 10, 3, -1},

@@ -18,7 +18,9 @@
 		'zh-CN': {
 			'history.doctitle': '健康码 · 防控',
 			'history.code': '健康码',
-			'history.code.colour': '{colour}码',
+			'history.code.green': '绿码',
+			'history.code.yellow': '黄码',
+			'history.code.red': '红码',
 			'history.illustration': '示意图，不是可扫描的二维码。',
 			'history.rule': '规则',
 			'history.reason': '原因',
@@ -42,7 +44,9 @@
 		en: {
 			'history.doctitle': 'Health code · Fangkong',
 			'history.code': 'Health code',
-			'history.code.colour': '{colour} code',
+			'history.code.green': 'Green code',
+			'history.code.yellow': 'Yellow code',
+			'history.code.red': 'Red code',
 			'history.illustration': 'An illustration, not a scannable QR code.',
 			'history.rule': 'Rule',
 			'history.reason': 'Reason',
@@ -171,7 +175,7 @@
 		$('person-id').textContent = data.personId;
 		var badge = $('code-badge');
 		badge.className = 'code-badge code-badge-' + colour;
-		$('code-colour').textContent = fk.t('history.code.colour', {colour: statusText(colour)});
+		$('code-colour').textContent = fk.t('history.code.' + colour);
 		if (!$('code-art').firstChild || $('code-art')._seed !== data.personId + colour) {
 			$('code-art')._seed = data.personId + colour;
 			drawCode($('code-art'), data.personId + '|' + colour + '|' + fk.today());

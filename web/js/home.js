@@ -36,8 +36,8 @@
 		}
 		var pill = $('today-pill');
 		pill.className = 'pill pill-' + (today.reported ? today.status : 'none');
-		pill.textContent = today.reported ? fk.t('status.' + today.status) : fk.t('status.none');
-		$('today-text').textContent = fk.t(today.reported ? 'home.report.done' : 'home.report.todo');
+		pill.textContent = today.reported ? fk.t('status.' + today.status) : fk.t('home.report.todo');
+		$('today-text').textContent = today.reported ? fk.t('home.report.done') : '';
 		line.hidden = false;
 		var go = $('report-link');
 		go.setAttribute('data-i18n', today.reported ? 'home.report.change' : 'home.report.go');

@@ -53,12 +53,13 @@
 			'report.replayed': '这份上报此前已经提交过，结果如下。',
 			'report.status.today': '今日状态',
 			'report.status.on': '{date} 的状态',
+			'report.status.person': '{name}（{id}）的状态',
 			'report.actions': '需要您做的',
 			'report.actions.none': '今天没有需要特别处理的事项，请继续做好个人防护。',
 			'report.back': '怎样恢复绿色',
 			'report.code': '健康码',
 			'report.code.colour': '健康码：{colour}',
-			'report.code.green_from': '预计 {date} 起恢复绿码（已连续正常 {n}/{need} 天）',
+			'report.code.green_from': '最早 {date} 恢复绿码',
 			'report.to_history': '查看健康码和近 30 天记录',
 			'report.edit': '修改今天的上报',
 			'report.edit.office': '继续上报',
@@ -101,12 +102,13 @@
 			'report.replayed': 'This report had already been submitted; here is its result.',
 			'report.status.today': 'Your status today',
 			'report.status.on': 'Your status on {date}',
+			'report.status.person': 'Status of {name} ({id})',
 			'report.actions': 'What to do',
 			'report.actions.none': 'Nothing special to do today. Keep protecting yourself.',
 			'report.back': 'How to get back to green',
 			'report.code': 'Health code',
 			'report.code.colour': 'Health code: {colour}',
-			'report.code.green_from': 'Green again from {date} ({n} of {need} normal days so far)',
+			'report.code.green_from': 'Green again on {date} at the earliest',
 			'report.to_history': 'Health code and the last 30 days',
 			'report.edit': 'Change today’s report',
 			'report.edit.office': 'Report another',
@@ -503,10 +505,16 @@
 		var card = $('status-card');
 		card.className = 'status-card status-' + status;
 		$('status-date').textContent = fk.fmtDate(r.date, {weekday: 'long'});
-		$('status-label').textContent = r.date && r.date !== fk.today()
-			? fk.t('report.status.on', {date: fk.fmtDate(r.date, {year: undefined})})
-			: fk.t('report.status.today');
-		$('status-word').textContent = fk.t('status.' + status) + ' · ' + fk.t('status.' + status + '.long');
+		var other = role === 'office' && r.person_id;
+		$('status-label').textContent = other
+			? fk.t('report.status.person', {name: r.person_name || r.person_id, id: r.person_id})
+			: r.date && r.date !== fk.today()
+				? fk.t('report.status.on', {date: fk.fmtDate(r.date, {year: undefined})})
+				: fk.t('report.status.today');
+		var word = $('status-word');
+		fk.clear(word);
+		word.appendChild(fk.el('span', {className: 'status-colour', text: fk.t('status.' + status)}));
+		word.appendChild(fk.el('span', {className: 'status-meaning', text: fk.t('status.' + status + '.long')}));
 		$('status-reason').textContent = fk.text(r.reason) || fk.t('rule.' + (r.rule || 'all_normal'));
 		$('status-replayed').hidden = !shown.replayed;
 
@@ -544,7 +552,7 @@
 			? fk.t('report.code.green_from', {date: fk.fmtDate(code.green_from),
 							  n: code.normal_streak || 0, need: code.streak_needed || 0})
 			: '';
-		$('to-history').hidden = role !== 'staff';
+		$('to-history').href = other ? '/history.html?person=' + encodeURIComponent(r.person_id) : '/history.html';
 
 		var flagged = (r.flags || []).indexOf('implausible') >= 0;
 		var check = $('check-temp');
