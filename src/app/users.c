@@ -145,6 +145,11 @@ app_user_update(app_t *a, const actor_t *actor, user_t *u, const char *departmen
 		j.end_sessions = true;
 	if (u->disabled && !old.disabled)
 		j.end_sessions = true;
+	if (!actor->cli && u->id == actor->user.id &&
+	    (u->disabled || u->role != ROLE_ADMIN))
+		return fk_error_set(err, FK_EINVAL, u->disabled ? "disabled" : "role",
+				    "an admin cannot disable or demote their own login "
+				    "(another admin, or the command line, can)");
 	if (u->role == ROLE_DEPT_HEAD && department == NULL && u->department_id <= 0)
 		return fk_error_set(err, FK_EINVAL, "department",
 				    "a dept_head user needs the department they head");

@@ -300,7 +300,11 @@ dispatch(struct http_req *r)
 	if (!is_safe_method(r->method) && strcmp(r->method, "DELETE") != 0 && r->body_len > 0) {
 		const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
 		const char *want = (rt->flags & ROUTE_RAW_BODY) ? "text/csv" : "application/json";
-		if (ct == NULL || strncasecmp(ct, want, strlen(want)) != 0) {
+		size_t wl = strlen(want);
+		/* the media type must be exactly it, with parameters allowed
+		 * after ';' ("application/json; charset=utf-8") */
+		if (ct == NULL || strncasecmp(ct, want, wl) != 0 ||
+		    !(ct[wl] == '\0' || ct[wl] == ';' || ct[wl] == ' ')) {
 			char msg[96];
 			snprintf(msg, sizeof msg, "send the body as %s", want);
 			http_reply_fail(r, 415, "unsupported_media_type", "Content-Type", msg);
