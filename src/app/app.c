@@ -229,8 +229,12 @@ app_setting_put(app_t *a, const actor_t *actor, const char *key, const char *val
 				    SETTING_VALUE_MAX - 1);
 	if (!text_utf8_valid(value, strlen(value)))
 		return fk_error_set(err, FK_EINVAL, key, "%s is not valid text", key);
-	if (strcmp(key, "org_region") == 0 && value[0] && !region_code_well_formed(value))
-		return fk_error_set(err, FK_EINVAL, key, "org_region must be a 6-digit region code");
+	if (strcmp(key, "org_region") == 0 && value[0]) {
+		region_t g;
+		if (!region_code_well_formed(value) || store_region_get(a->store, value, &g) != 0)
+			return fk_error_set(err, FK_EINVAL, key,
+					    "org_region must be a 6-digit code from the division lists");
+	}
 	if (strcmp(key, "report_cutoff") == 0 && value[0] &&
 	    !(strlen(value) == 5 && value[2] == ':' && value[0] >= '0' && value[0] <= '2' &&
 	      value[1] >= '0' && value[1] <= '9' && value[3] >= '0' && value[3] <= '5' &&

@@ -174,8 +174,22 @@ submit_job(store_tx_t *tx, void *arg, struct fk_error *err)
 				    &hist, &n);
 	if (rc)
 		return fk_error_set(err, rc, "", "cannot read history");
-	if (n && hist[n - 1].r.date == j->r->date)
-		prev_temp = hist[n - 1].r.temp_dc;
+	if (n && hist[n - 1].r.date == j->r->date) {
+		/* the highest earlier reading of the day: a second reading at
+		 * or over the cut-off is a persisting fever, even with a
+		 * normal one in between */
+		report_rec_t *today = NULL;
+		size_t nt = 0;
+		rc = store_tx_report_versions(tx, j->r->person_id, j->r->date, &today, &nt);
+		if (rc) {
+			free(hist);
+			return fk_error_set(err, rc, "", "cannot read today's reports");
+		}
+		for (size_t i = 0; i < nt; i++)
+			if (today[i].r.temp_dc > prev_temp)
+				prev_temp = today[i].r.temp_dc;
+		free(today);
+	}
 	assess_report(j->r, j->person, j->policy, prev_temp, as);
 
 	memset(rec, 0, sizeof *rec);
@@ -540,7 +554,11 @@ app_health_code(app_t *a, const actor_t *actor, const char *person_id, int32_t d
 	free(hist);
 	if (rc == FK_EINVAL)
 		return fk_error_set(err, rc, "date", "no policy is in force on that date");
-	return rc ? fk_error_set(err, rc, "", "cannot compute the health code") : 0;
+	if (rc)
+		return fk_error_set(err, rc, "", "cannot compute the health code");
+	if (!actor->cli && strcmp(person_id, actor->user.person_id) == 0)
+		return 0; /* one's own code */
+	return app__audit_people(a, actor, "read_code", &p, 1, err);
 }
 
 int
@@ -659,6 +677,24 @@ app_alert_list(app_t *a, const actor_t *actor, struct alert_query *q, alert_t **
 	if (rc == 0 && *n > (size_t)limit) {
 		*n = (size_t)limit;
 		*more = true;
+	}
+	if (rc == 0 && *n) {
+		/* alerts name people and their health: audit each one shown */
+		person_t *shown = calloc(*n, sizeof *shown);
+		struct fk_error err = {0};
+		if (shown == NULL) {
+			rc = FK_ENOMEM;
+		} else {
+			for (size_t i = 0; i < *n; i++)
+				snprintf(shown[i].id, sizeof shown[i].id, "%s", (*out)[i].person_id);
+			rc = app__audit_people(a, actor, "list_alert", shown, *n, &err);
+			free(shown);
+		}
+	}
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
 	}
 	return rc;
 }

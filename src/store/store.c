@@ -358,7 +358,10 @@ int store_report_list(store_t *s, const struct report_query *q, report_rec_t **o
 { return s->ops->report_list(s->drv, q, out, n); }
 int store_report_versions(store_t *s, const char *person_id, int32_t date, report_rec_t **out,
 			  size_t *n)
-{ return s->ops->report_versions(s->drv, person_id, date, out, n); }
+{ return s->ops->report_versions(s->drv, false, person_id, date, out, n); }
+int store_tx_report_versions(store_tx_t *tx, const char *person_id, int32_t date,
+			     report_rec_t **out, size_t *n)
+{ return tx_ops()->report_versions(TXDRV(tx), true, person_id, date, out, n); }
 int store_report_recent(store_t *s, const char *person_id, int32_t from, int32_t to,
 			report_rec_t **out, size_t *n)
 { return s->ops->report_recent(s->drv, false, person_id, from, to, out, n); }

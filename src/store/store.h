@@ -251,6 +251,8 @@ int store_report_list(store_t *s, const struct report_query *q, report_rec_t **o
 /* Every version of one person's day, oldest first. */
 int store_report_versions(store_t *s, const char *person_id, int32_t date,
 			  report_rec_t **out, size_t *n) FK_MUST_CHECK;
+int store_tx_report_versions(store_tx_t *tx, const char *person_id, int32_t date,
+			     report_rec_t **out, size_t *n) FK_MUST_CHECK;
 /* Current versions of a person's reports with from <= date <= to,
  * ascending by date (reads, and inside a job with the tx_ form). */
 int store_report_recent(store_t *s, const char *person_id, int32_t from, int32_t to,

@@ -72,8 +72,8 @@ struct store_ops {
 
 	int (*report_get)(void *drv, int64_t id, report_rec_t *out);
 	int (*report_list)(void *drv, const struct report_query *q, report_rec_t **out, size_t *n);
-	int (*report_versions)(void *drv, const char *person_id, int32_t date, report_rec_t **out,
-			       size_t *n);
+	int (*report_versions)(void *drv, bool tx, const char *person_id, int32_t date,
+			       report_rec_t **out, size_t *n);
 	int (*report_recent)(void *drv, bool tx, const char *person_id, int32_t from, int32_t to,
 			     report_rec_t **out, size_t *n);
 	int (*tx_report_by_request)(void *drv, const char *person_id, const char *request_id,

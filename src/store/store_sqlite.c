@@ -1534,20 +1534,21 @@ sq_report_list(void *drv, const struct report_query *q, report_rec_t **out, size
 }
 
 static int
-sq_report_versions(void *drv, const char *person_id, int32_t date, report_rec_t **out, size_t *n)
+sq_report_versions(void *drv, bool tx, const char *person_id, int32_t date, report_rec_t **out,
+		   size_t *n)
 {
 	struct drv *d = drv;
-	struct conn *c = reader_get(d);
+	struct conn *c = use(d, tx);
 	sqlite3_stmt *st;
 	int rc;
 	if (c == NULL || (st = stmt(c, ST_REPORT_VERSIONS)) == NULL) {
-		unuse(d, false, c);
+		unuse(d, tx, c);
 		return FK_EIO;
 	}
 	bind_text(st, 1, person_id);
 	sqlite3_bind_int(st, 2, date);
 	rc = collect(st, sizeof **out, report_row, (void **)out, n);
-	reader_put(d, c);
+	unuse(d, tx, c);
 	return rc;
 }
 

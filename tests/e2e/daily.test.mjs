@@ -91,6 +91,11 @@ describe('daily report, history and dashboard in the browser', { timeout: 240000
     await page.locator('#today-pill.pill-none').getByText('今天还没有上报').waitFor();
     await assertFits(page, 'home');
     await page.screenshot({ path: screen('home-staff-phone-zh.png'), fullPage: true });
+    // the dashboard is not for staff: the page says so (the API refuses anyway)
+    await page.goto(t.server.base + '/dashboard.html');
+    await page.locator('#page-error').getByText('此页面仅供部门负责人、防控办公室使用。').waitFor();
+    assert.ok(!(await page.locator('#content').isVisible()));
+    await page.goto(t.server.base + '/');
   });
 
   it('starts the form from the person\'s own region, named', async () => {
@@ -199,6 +204,12 @@ describe('daily report, history and dashboard in the browser', { timeout: 240000
     assert.ok(await page.locator('#actions li[data-code="report_office"] input').isChecked());
     await page.screenshot({ path: screen('report-red-phone-en.png'), fullPage: true });
     await switchLanguage('zh-CN');
+
+    // coming back to the page later opens on today's result
+    await page.reload();
+    await page.locator('#status-card.status-red').waitFor();
+    await page.locator('#actions li[data-code="visit_fever_clinic"]').waitFor();
+    assert.ok(!(await page.locator('#form-card').isVisible()));
   });
 
   it('shows today red on the history page, with the health code', async () => {
@@ -241,11 +252,19 @@ describe('daily report, history and dashboard in the browser', { timeout: 240000
     await page.fill('#temperature', '36.6');
     await page.locator('label.choice', { has: page.locator('input[name="location"][value="home"]') }).click();
     await page.locator('label.choice', { has: page.locator('input[value="confirmed_contact"]') }).click();
+    // travel regions: a code that does not exist is refused, a real one is named
+    await page.fill('#travel-code', '999999');
+    await page.click('#travel-add');
+    await page.locator('#travel-name').getByText('没有这个地区代码，请核对。').waitFor();
+    await page.fill('#travel-code', '420102');
+    await page.click('#travel-add');
+    await page.locator('#travel-list li[data-code="420102"]').getByText('湖北省 武汉市 江岸区').waitFor();
     await page.click('#submit');
     await page.locator('#status-card.status-yellow').waitFor();
     const sent = posts[posts.length - 1];
     assert.equal(sent.person_id, 'P0002');
     assert.equal(sent.exposure, 'confirmed_contact');
+    assert.deepEqual(sent.travel_regions, ['420102']);
     const until = page.locator('#actions li[data-code="medical_observation"] .action-until');
     assert.match((await until.textContent()).trim(), /^至 \d{4}年\d{1,2}月\d{1,2}日$/);
     assert.equal((await page.textContent('#edit')).trim(), '继续上报');
@@ -262,6 +281,7 @@ describe('daily report, history and dashboard in the browser', { timeout: 240000
     await page.locator('#unwell-list li[data-person-id="P0001"][data-status="red"]').waitFor();
     assert.ok(await page.locator('#dept-table tbody tr').count() >= 8, 'a row per department');
     await page.locator('#place-table tbody tr[data-place="city"]').waitFor();
+    assert.equal(await page.locator('#place-table tbody tr').count(), 3, 'Hubei, the city, outside');
 
     const canvas = page.locator('#trend-chart canvas').first();
     await canvas.waitFor();

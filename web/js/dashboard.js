@@ -239,7 +239,17 @@
 		});
 		var places = $('place-table').tBodies[0];
 		fk.clear(places);
-		((dash && dash.places) || []).forEach(function (p) {
+		/* every place has a row, in this order, even with nobody there */
+		var byPlace = {};
+		((dash && dash.places) || []).forEach(function (p) { byPlace[p.place] = p; });
+		var known = ['hubei', 'city', 'outside'];
+		Object.keys(byPlace).forEach(function (k) {
+			if (known.indexOf(k) < 0)
+				known.push(k);
+		});
+		known.map(function (k) {
+			return byPlace[k] || {place: k, reported: 0, green: 0, yellow: 0, red: 0};
+		}).forEach(function (p) {
 			places.appendChild(el('tr', {'data-place': p.place}, [
 				el('th', {scope: 'row', i18n: 'place.' + p.place}),
 				el('td', {className: 'num', text: num(p.reported)}),

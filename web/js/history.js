@@ -241,10 +241,11 @@
 				facts.push(fk.t('history.temp', {t: r.temperature_c.toFixed(1)}));
 			var sym = (r.symptoms || []).map(function (s) { return fk.t('sym.' + s); });
 			facts.push(sym.length ? sym.join(fk.lang() === 'en' ? ', ' : '、') : fk.t('sym.none'));
+			var where = [];
 			if (r.location)
-				facts.push(fk.t('loc.' + r.location));
+				where.push(fk.t('loc.' + r.location));
 			if (r.place)
-				facts.push(fk.t('place.' + r.place));
+				where.push(fk.t('place.' + r.place));
 			var extra = [];
 			if (r.version > 1)
 				extra.push(fk.t('history.version', {n: r.version}));
@@ -253,6 +254,7 @@
 			if (r.observation_end)
 				extra.push(fk.t('history.observation', {date: fk.fmtDate(r.observation_end)}));
 			var region = fk.el('span', {className: 'day-region', text: r.region_code || ''});
+			var whereLine = fk.el('p', {className: 'muted day-facts'}, [where.join(' · ') + (r.region_code ? ' · ' : ''), region]);
 			if (r.region_code)
 				fk.regionName(r.region_code).then(function (n) {
 					if (n)
@@ -265,7 +267,7 @@
 				]),
 				fk.el('p', {className: 'day-reason', text: fk.text(r.reason) || fk.t('rule.' + (r.rule || 'all_normal'))}),
 				fk.el('p', {className: 'muted day-facts', text: facts.join(' · ')}),
-				r.region_code ? fk.el('p', {className: 'muted day-facts'}, [region]) : null,
+				whereLine,
 				extra.length ? fk.el('p', {className: 'muted day-facts', text: extra.join(' · ')}) : null
 			]));
 		});
