@@ -80,7 +80,7 @@ parse_policy(const char *file, json_t *o, policy_t *p, struct fk_error *err)
 	const char *key;
 	json_t *v;
 	unsigned seen = 0;
-	enum { NEED = 14 };
+	enum { NEED = 16 };
 
 	memset(p, 0, sizeof *p);
 	json_object_foreach(o, key, v) {
@@ -124,6 +124,17 @@ parse_policy(const char *file, json_t *o, policy_t *p, struct fk_error *err)
 			      !json_is_integer(y) || json_integer_value(r) < 1 || json_integer_value(y) < 1;
 			p->red_green_days = (int)json_integer_value(r);
 			p->yellow_green_days = (int)json_integer_value(y);
+			seen++;
+		} else if (strcmp(key, "contact_window_days_before_onset") == 0) {
+			bad = !json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 14;
+			p->contact_days_before_onset = (int)json_integer_value(v);
+			seen++;
+		} else if (strcmp(key, "cluster") == 0) {
+			json_t *m = json_object_get(v, "min_cases"), *w = json_object_get(v, "window_days");
+			bad = !json_is_object(v) || json_object_size(v) != 2 || !json_is_integer(m) ||
+			      !json_is_integer(w) || json_integer_value(m) < 2 || json_integer_value(w) < 1;
+			p->cluster_min_cases = (int)json_integer_value(m);
+			p->cluster_window_days = (int)json_integer_value(w);
 			seen++;
 		} else
 			return fk_error_set(err, FK_EINVAL, key, "%s: unknown key '%s'", file, key);

@@ -38,6 +38,9 @@ typedef struct policy {
 	bool family_unwell_yellow;          /* an unwell family member is yellow */
 	int red_green_days;                 /* normal check-ins that turn red to green */
 	int yellow_green_days;              /* ... and yellow to green */
+	int contact_days_before_onset;      /* close-contact window start (R2.1) */
+	int cluster_min_cases;              /* cases that make a cluster (R3.6) */
+	int cluster_window_days;            /* ... within this many days */
 } policy_t;
 
 /* The policy in force on date: the one with the latest effective_from
