@@ -311,4 +311,83 @@ int app_delivery_list(app_t *a, const actor_t *actor, int64_t before, int limit,
 int app_export_daily(app_t *a, const actor_t *actor, int32_t from, int32_t to, const char *by,
 		     const char *format, char **out, size_t *len, struct fk_error *err) FK_MUST_CHECK;
 
+/* ---- health-code tokens and QR (codes.c) ---- */
+
+/*
+ * The personal health code shown as a QR code holds a signed token, so a
+ * gate can check the colour without a login and without learning who is
+ * standing there.  Token version 1 is base64url (no padding) of 98
+ * bytes, APP_CODE_TOKEN_LEN characters:
+ *
+ *   offset  bytes  field
+ *        0      1  version (1)
+ *        1      1  colour (enum status: 0 green, 1 yellow, 2 red)
+ *        2      8  issued_at, Unix seconds, big-endian
+ *       10      8  expires_at = issued_at + APP_CODE_TTL_S, big-endian
+ *       18      8  nonce, random
+ *       26      8  person reference: first 8 bytes of BLAKE2b-256 of the
+ *                  person id keyed with a secret of its own, so the same
+ *                  person always gets the same reference and nobody
+ *                  without the database can tell whose it is
+ *       34     64  Ed25519 signature of "fangkong/health-code/v1\0"
+ *                  followed by bytes 0..33
+ *
+ * The signing key and the pseudonym key are made on first use and kept
+ * in the settings table under internal names that app_setting_get() and
+ * app_setting_put() refuse, so no API reads or replaces them.  A copy of
+ * the database can forge tokens: guard it as the personal data it holds.
+ */
+#define APP_CODE_TTL_S 300       /* a token's lifetime: a screenshot goes stale */
+#define APP_CODE_SKEW_S 60       /* issued_at may be this far ahead of a verifier's clock */
+#define APP_CODE_TOKEN_LEN 131   /* characters, without the NUL */
+#define APP_QR_TEXT_MAX 1024     /* longest text app_code_qr_svg() encodes (bytes) */
+
+/* What a gate learns from a token.  Nothing in it names the person. */
+struct code_check {
+	bool valid;             /* signed by this database's key and not expired */
+	enum status colour;     /* the colour, if valid (STATUS_GREEN otherwise) */
+	int64_t expires_at;     /* when it stops being valid, once the signature
+				 * checked out (also for "expired"), else 0 */
+	const char *reason;     /* static text: "ok", "malformed" (not a version-1
+				 * token), "bad_signature" (not made with this
+				 * database's key, or altered), "expired",
+				 * "not_yet_valid" (issued more than APP_CODE_SKEW_S
+				 * after now) */
+};
+
+/*
+ * Make a token for person_id's code (only code->colour is carried),
+ * issued at now, into out (cap >= APP_CODE_TOKEN_LEN + 1), NUL-ended.
+ * The caller has checked that the actor may see this person's code.
+ * Creates the keys on first use (one durable write; concurrent first
+ * uses, in this process or another, end with one key).  FK_EINVAL for
+ * an empty or over-long person id, an unknown colour or a small cap;
+ * FK_EIO if the store fails or holds a damaged key.  Thread-safe.
+ */
+int app_code_token(app_t *a, const char *person_id, const health_code_t *code, int64_t now,
+		   char *out, size_t cap) FK_MUST_CHECK;
+
+/*
+ * Check token (untrusted text, any length, NULL allowed) at Unix time
+ * now and fill *out.  A bad token is not an error: the call returns 0
+ * with out->valid false and out->reason saying why.  Nothing in the
+ * token is believed before its signature is checked; never writes
+ * (a database without keys finds every token "bad_signature").
+ * Returns FK_EIO only if the store cannot be read or its key is
+ * damaged.  Thread-safe.
+ */
+int app_code_verify(app_t *a, const char *token, int64_t now, struct code_check *out) FK_MUST_CHECK;
+
+/*
+ * text (at most APP_QR_TEXT_MAX bytes) as a QR code (libqrencode, ECC
+ * level M, 8-bit mode) drawn in SVG: a white square with a quiet zone of
+ * 4 modules, one <path> of the dark modules, viewBox in modules, 6 px a
+ * module by default, shape-rendering="crispEdges", presentation
+ * attributes only (no style, so it passes a CSP without 'unsafe-inline').
+ * *svg is malloc'd and NUL-ended, *len bytes without the NUL; the caller
+ * frees it with free().  Serve as image/svg+xml.  FK_EINVAL for empty
+ * text, FK_ETOOBIG if it is too long, FK_ENOMEM.  Thread-safe.
+ */
+int app_code_qr_svg(const char *text, char **svg, size_t *len) FK_MUST_CHECK;
+
 #endif

@@ -36,6 +36,7 @@
 
 #include "../core/fk_err.h"
 #include "../core/assess.h"
+#include "../core/epi.h"
 #include "../core/registry.h"
 #include "../core/report.h"
 
@@ -405,5 +406,248 @@ int store_delivery_list(store_t *s, int64_t before, int limit, delivery_t **out,
  * already sent. */
 int store_tx_reminder_claim(store_tx_t *tx, int32_t date, int64_t department_id,
 			    int64_t missing, int64_t now) FK_MUST_CHECK;
+
+/* ---- cases, exposures, medical observation (case management) -------- */
+
+#define SUBJECT_ID_HASH_HEX 64
+#define FACILITY_BUF 257
+#define BY_BUF (USERNAME_MAX + 8)
+
+/* A person in case management: one of the organisation's people
+ * (person_id set) or an external person.  Never the raw ID number: its
+ * keyed hash only. */
+typedef struct subject {
+	int64_t id;
+	char person_id[PERSON_ID_MAX + 1];      /* "" for an external person */
+	char name[PERSON_NAME_BUF];
+	char phone[PHONE_BUF];
+	char id_hash[SUBJECT_ID_HASH_HEX + 1];  /* hex, "" if no ID number given */
+	char region_code[REGION_CODE_LEN + 1];  /* where they live */
+	int64_t merged_into;                    /* 0, or the subject that replaced it */
+	int64_t created_at;
+} subject_t;
+
+int store_subject_get(store_t *s, int64_t id, subject_t *out) FK_MUST_CHECK;
+int store_subject_by_person(store_t *s, const char *person_id, subject_t *out) FK_MUST_CHECK;
+int store_tx_subject_get(store_tx_t *tx, int64_t id, subject_t *out) FK_MUST_CHECK;
+int store_tx_subject_by_person(store_tx_t *tx, const char *person_id, subject_t *out) FK_MUST_CHECK;
+/* Live (not merged) subjects with the same id_hash (if set), or the same
+ * name and phone (if phone set), other than s->id. */
+int store_tx_subject_duplicates(store_tx_t *tx, const subject_t *sub, subject_t **out,
+				size_t *n) FK_MUST_CHECK;
+/* Sets sub->id.  FK_ECONFLICT if person_id already has a subject. */
+int store_tx_subject_insert(store_tx_t *tx, subject_t *sub) FK_MUST_CHECK;
+/* Move every case, exposure, observation, placement and review of
+ * `from` to `into` and mark `from` merged (history kept). */
+int store_tx_subject_merge(store_tx_t *tx, int64_t from, int64_t into) FK_MUST_CHECK;
+
+typedef struct case_rec {
+	int64_t id;
+	int64_t subject_id;
+	enum case_class classification;
+	int32_t class_date;                     /* date of the last classification */
+	enum severity severity;
+	int32_t severity_date;
+	struct case_dates dates;                /* onset, sampling, report, diagnosis, isolation */
+	int64_t detected_at;                    /* Unix time the case was found */
+	int64_t reported_at;                    /* Unix time it was reported (registered) */
+	int64_t investigated_at;                /* 0 until the investigation is done */
+	char facility[FACILITY_BUF];            /* treating facility */
+	bool imported;                          /* 境外输入 */
+	char region_code[REGION_CODE_LEN + 1];  /* jurisdiction of the case */
+	char created_by[BY_BUF];
+	int64_t created_at;
+	/* joined on reads */
+	char name[PERSON_NAME_BUF];
+	char person_id[PERSON_ID_MAX + 1];
+} case_rec_t;
+
+struct case_query {
+	const char *region_prefix;   /* cases of this jurisdiction, or NULL */
+	bool own_people_only;        /* only subjects that are the organisation's people */
+	int64_t subject_id;          /* one subject, or 0 */
+	int classification;          /* enum case_class, or -1 */
+	int overdue;                 /* 0; 1: report over 2 h after detection;
+					2: not investigated 24 h after report */
+	int64_t now;                 /* for overdue */
+	int64_t after_id;
+	int limit;
+};
+
+int store_case_get(store_t *s, int64_t id, case_rec_t *out) FK_MUST_CHECK;
+int store_tx_case_get(store_tx_t *tx, int64_t id, case_rec_t *out) FK_MUST_CHECK;
+int store_case_list(store_t *s, const struct case_query *q, case_rec_t **out,
+		    size_t *n) FK_MUST_CHECK;
+int store_tx_cases_of_subject(store_tx_t *tx, int64_t subject_id, case_rec_t **out,
+			      size_t *n) FK_MUST_CHECK;
+/* Sets c->id. */
+int store_tx_case_insert(store_tx_t *tx, case_rec_t *c) FK_MUST_CHECK;
+/* Classification, severity, dates, investigated_at, facility, imported of c->id. */
+int store_tx_case_update(store_tx_t *tx, const case_rec_t *c) FK_MUST_CHECK;
+
+typedef struct case_event {
+	int64_t id;
+	int64_t case_id;
+	int64_t at;                  /* Unix time recorded */
+	int32_t date;                /* the date it took effect */
+	char kind[16];               /* classification, severity, investigation, dates */
+	char from_value[32];
+	char to_value[32];
+	char by[BY_BUF];
+	char reason[REPORT_NOTE_BUF];
+} case_event_t;
+
+int store_tx_case_event_insert(store_tx_t *tx, case_event_t *e) FK_MUST_CHECK;
+int store_case_events(store_t *s, int64_t case_id, case_event_t **out, size_t *n) FK_MUST_CHECK;
+
+typedef struct lab_test {
+	int64_t id;
+	int64_t case_id;
+	char kind[16];               /* rt_pcr, igm, igg, sequencing */
+	int32_t sample_date;
+	char result[12];             /* positive, negative, pending */
+	int32_t result_date;         /* 0 while pending */
+	char by[BY_BUF];
+	int64_t created_at;
+} lab_test_t;
+
+int store_tx_lab_insert(store_tx_t *tx, lab_test_t *t) FK_MUST_CHECK;
+int store_labs_of_case(store_t *s, int64_t case_id, lab_test_t **out, size_t *n) FK_MUST_CHECK;
+
+typedef struct placement {
+	int64_t id;
+	int64_t subject_id;
+	int64_t case_id;             /* 0 for a contact's placement */
+	enum placement_category category; /* confirmed, suspected, fever, contact (R5.2) */
+	char place_type[24];         /* designated_hospital, centralised_isolation, home, fever_clinic */
+	char facility[FACILITY_BUF];
+	int32_t start_date;
+	int32_t end_date;            /* 0 while placed */
+	char by[BY_BUF];
+	int64_t created_at;
+} placement_t;
+
+int store_tx_placement_insert(store_tx_t *tx, placement_t *p) FK_MUST_CHECK;
+int store_placements_of_subject(store_t *s, int64_t subject_id, placement_t **out,
+				size_t *n) FK_MUST_CHECK;
+
+typedef struct exposure_rec {
+	int64_t id;
+	int64_t case_id;             /* the case it was recorded for, or 0 */
+	int64_t subject_a, subject_b;
+	int32_t first_date, last_date;
+	enum exposure_setting setting;
+	enum protection protection;
+	char note[REPORT_NOTE_BUF];
+	char by[BY_BUF];
+	int64_t created_at;
+	/* joined on reads */
+	char name_a[PERSON_NAME_BUF];
+	char name_b[PERSON_NAME_BUF];
+} exposure_rec_t;
+
+/* Sets e->id. */
+int store_tx_exposure_insert(store_tx_t *tx, exposure_rec_t *e) FK_MUST_CHECK;
+/* Exposures with the subject on either side. */
+int store_exposures_of_subject(store_t *s, int64_t subject_id, exposure_rec_t **out,
+			       size_t *n) FK_MUST_CHECK;
+int store_tx_exposures_of_subject(store_tx_t *tx, int64_t subject_id, exposure_rec_t **out,
+				  size_t *n) FK_MUST_CHECK;
+/* Every exposure, by id (to build the contact graph and the chains). */
+int store_exposure_all(store_t *s, exposure_rec_t **out, size_t *n) FK_MUST_CHECK;
+
+typedef struct observation {
+	int64_t id;
+	int64_t subject_id;
+	char kind[12];               /* home, centralised */
+	char reason[16];             /* close_contact, arrival, manual */
+	int64_t case_id;             /* the case whose contact opened it, or 0 */
+	int32_t last_exposure;
+	int32_t start_date;
+	int32_t end_date;            /* release is allowed from this day (C4) */
+	char status[12];             /* open, released, converted */
+	int64_t closed_at;
+	char note[REPORT_NOTE_BUF];  /* last extension's reason */
+	char by[BY_BUF];
+	int64_t created_at;
+	/* joined on reads */
+	char name[PERSON_NAME_BUF];
+	char person_id[PERSON_ID_MAX + 1];
+	char region_code[REGION_CODE_LEN + 1];
+} observation_t;
+
+struct observation_query {
+	const char *region_prefix;   /* subjects living under this prefix, or NULL */
+	bool own_people_only;
+	int64_t subject_id;          /* or 0 */
+	const char *status;          /* "open", ... or NULL */
+	int32_t ends_on;             /* only those with end_date == this, or 0 */
+	int64_t after_id;
+	int limit;
+};
+
+int store_observation_get(store_t *s, int64_t id, observation_t *out) FK_MUST_CHECK;
+int store_tx_observation_get(store_tx_t *tx, int64_t id, observation_t *out) FK_MUST_CHECK;
+/* The subject's open observation, FK_ENOTFOUND if none. */
+int store_tx_observation_open_of(store_tx_t *tx, int64_t subject_id,
+				 observation_t *out) FK_MUST_CHECK;
+int store_observation_open_of(store_t *s, int64_t subject_id, observation_t *out) FK_MUST_CHECK;
+int store_observation_list(store_t *s, const struct observation_query *q, observation_t **out,
+			   size_t *n) FK_MUST_CHECK;
+/* Sets o->id.  FK_ECONFLICT if the subject already has an open one. */
+int store_tx_observation_insert(store_tx_t *tx, observation_t *o) FK_MUST_CHECK;
+/* end_date, last_exposure, status, closed_at, note, kind of o->id. */
+int store_tx_observation_update(store_tx_t *tx, const observation_t *o) FK_MUST_CHECK;
+
+typedef struct followup {
+	int64_t id;
+	int64_t observation_id;
+	int32_t date;
+	char slot[4];                /* am, pm */
+	int temp_dc;                 /* tenths of °C, 0 while not filled */
+	unsigned symptoms;           /* SYM_BIT set */
+	char by[BY_BUF];
+	int64_t filled_at;           /* 0 while not filled */
+	char source[8];              /* report (the daily check-in) or team */
+} followup_t;
+
+/* Make sure a morning and an evening slot exist for every day from..to. */
+int store_tx_followups_ensure(store_tx_t *tx, int64_t observation_id, int32_t from,
+			      int32_t to) FK_MUST_CHECK;
+int store_followups_of(store_t *s, int64_t observation_id, followup_t **out,
+		       size_t *n) FK_MUST_CHECK;
+/* Fill one slot (by date and slot); FK_ENOTFOUND if the slot does not
+ * exist, FK_ECONFLICT if it was already filled. */
+int store_tx_followup_fill(store_tx_t *tx, const followup_t *f) FK_MUST_CHECK;
+/* Unfilled slots of open observations in the query's scope before
+ * (date, slot) -- the missed follow-ups. */
+int store_followups_missed(store_t *s, const struct observation_query *q, int32_t date,
+			   const char *slot, followup_t **out, size_t *n) FK_MUST_CHECK;
+
+/* A symptom during observation raises a suspected-case review. */
+typedef struct review {
+	int64_t id;
+	int64_t subject_id;
+	int64_t observation_id;
+	int32_t date;
+	char reason[REPORT_NOTE_BUF];
+	int64_t created_at;
+	int64_t resolved_at;         /* 0 while open */
+	char resolved_by[BY_BUF];
+	char outcome[16];            /* case_opened, dismissed */
+	int64_t case_id;
+	/* joined */
+	char name[PERSON_NAME_BUF];
+	char region_code[REGION_CODE_LEN + 1];
+	char person_id[PERSON_ID_MAX + 1];
+} review_t;
+
+int store_tx_review_insert(store_tx_t *tx, review_t *r) FK_MUST_CHECK;
+int store_review_get(store_t *s, int64_t id, review_t *out) FK_MUST_CHECK;
+int store_review_list(store_t *s, const struct observation_query *q, bool open_only,
+		      review_t **out, size_t *n) FK_MUST_CHECK;
+/* Resolve r->id with outcome, case_id, resolved_by, resolved_at;
+ * FK_ECONFLICT if already resolved. */
+int store_tx_review_resolve(store_tx_t *tx, const review_t *r) FK_MUST_CHECK;
 
 #endif

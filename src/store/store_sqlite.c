@@ -17,6 +17,7 @@
 
 #include "store_impl.h"
 #include "store_sqlite.h"
+#include "store_sqlite_int.h"
 
 enum stmt_id {
 	ST_REGION_GET,
@@ -113,6 +114,8 @@ enum stmt_id {
 #define DELIVERY_FROM " FROM deliveries dl JOIN webhooks w ON w.id = dl.webhook_id"
 #define AUDIT_COLS "id, at, IFNULL(user_id, 0), username, role, address, " \
 	"action, object_type, object_id, detail"
+
+_Static_assert(ST_COUNT <= SQ_MAIN_ST_MAX, "raise SQ_MAIN_ST_MAX");
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_REGION_GET] = "SELECT code, name, level, parent_code, source FROM regions WHERE code = ?1",
@@ -268,20 +271,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 			      " VALUES (?1, ?2, ?3, ?4)",
 };
 
-struct conn {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
-	struct conn *next; /* idle list */
-};
-
-struct drv {
-	char *path;
-	int busy_ms;
-	struct conn *writer;
-	pthread_mutex_t pool_mu;
-	struct conn *idle;
-};
-
 /* ---- connections ----------------------------------------------------- */
 
 static void
@@ -291,6 +280,8 @@ conn_close(struct conn *c)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(c->st[i]);
+	for (int i = 0; i < SQ_CASES_ST_MAX; i++)
+		sqlite3_finalize(c->cases_st[i]);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -1369,7 +1360,7 @@ sq_tx_setting_put(void *drv, const char *key, const char *value, int64_t now)
 
 /* ---- generic list helper ------------------------------------------------ */
 
-typedef void (*row_fn)(sqlite3_stmt *st, void *elem);
+typedef sq_row_fn row_fn;
 
 /* Step the bound statement st, calling row() into a growing array of
  * elem-byte elements.  Resets st.  *out is malloc'd (NULL when empty). */
@@ -2223,3 +2214,16 @@ const struct store_ops store_sqlite_ops = {
 	.delivery_list = sq_delivery_list,
 	.tx_reminder_claim = sq_tx_reminder_claim,
 };
+
+/* ---- helpers shared with the other SQLite files (store_sqlite_int.h) ---- */
+
+struct conn *sq__use(struct drv *d, bool tx) { return use(d, tx); }
+void sq__unuse(struct drv *d, bool tx, struct conn *c) { unuse(d, tx, c); }
+void sq__done(sqlite3_stmt *st) { done(st); }
+int sq__map_rc(int rc) { return map_rc(rc); }
+int sq__exec(sqlite3_stmt *st) { return exec_st(st); }
+void sq__col_text(sqlite3_stmt *st, int i, char *buf, size_t cap) { col_text(st, i, buf, cap); }
+void sq__bind_text(sqlite3_stmt *st, int i, const char *s) { bind_text(st, i, s); }
+int sq__collect(sqlite3_stmt *st, size_t elem, sq_row_fn row, void **out, size_t *n)
+{ return collect(st, elem, row, out, n); }
+int sq__fetch_one(sqlite3_stmt *st, sq_row_fn row, void *elem) { return fetch_one(st, row, elem); }
