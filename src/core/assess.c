@@ -243,7 +243,11 @@ health_code_compute(const struct day_status *h, size_t n, int32_t today, const p
 			snprintf(out->rule, sizeof out->rule, "observation");
 		}
 		if (observation_end > out->green_from) {
+			/* the observation, not the streak, decides when it ends;
+			 * a red code stays red by its own rule */
 			out->green_from = observation_end;
+			if (out->colour == STATUS_YELLOW)
+				snprintf(out->rule, sizeof out->rule, "observation");
 			snprintf(out->reason_zh, sizeof out->reason_zh, "医学观察至%s。",
 				 date_format(observation_end, d1));
 			snprintf(out->reason_en, sizeof out->reason_en,

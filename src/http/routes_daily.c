@@ -517,17 +517,28 @@ tristate(int v)
 	return v < 0 ? json_null() : json_boolean(v);
 }
 
+/* Alerts keep their reason as "zh / en" (app/reports.c); answer {zh, en}. */
+static json_t *
+reason_json(const char *reason)
+{
+	const char *sep = strstr(reason, " / ");
+	if (sep == NULL)
+		return json_pack("{s:s, s:s}", "zh", reason, "en", reason);
+	return json_pack("{s:s%, s:s}", "zh", reason, (size_t)(sep - reason), "en", sep + 3);
+}
+
 static json_t *
 alert_json(const alert_t *a)
 {
-	return json_pack("{s:I, s:I, s:s, s:s, s:I, s:s, s:o, s:s, s:s, s:s, s:I, s:s?, s:I, s:o,"
+	return json_pack("{s:I, s:I, s:s, s:s, s:I, s:s, s:o, s:s, s:s, s:o, s:I, s:s?, s:o, s:o,"
 			 " s:o, s:s, s:s}",
 			 "id", (json_int_t)a->id, "report_id", (json_int_t)a->report_id, "person_id",
 			 a->person_id, "person_name", a->person_name, "department_id",
 			 (json_int_t)a->department_id, "department", a->department, "date",
 			 date_json(a->date), "status", status_name(a->status), "rule", a->rule,
-			 "reason", a->reason, "created_at", (json_int_t)a->created_at, "acked_by",
-			 a->acked_by[0] ? a->acked_by : NULL, "acked_at", (json_int_t)a->acked_at,
+			 "reason", reason_json(a->reason), "created_at", (json_int_t)a->created_at,
+			 "acked_by", a->acked_by[0] ? a->acked_by : NULL, "acked_at",
+			 a->acked_at ? json_integer((json_int_t)a->acked_at) : json_null(),
 			 "clinic_visited", tristate(a->clinic_visited), "community_informed",
 			 tristate(a->community_informed), "result", a->result, "follow_up",
 			 a->follow_up);
