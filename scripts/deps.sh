@@ -8,8 +8,8 @@ set -euo pipefail
 
 build_pkgs="build-essential cmake ninja-build pkg-config nodejs npm libmicrohttpd-dev
   libjansson-dev libcsv-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev
-  libxlsxwriter-dev"
-test_pkgs="libcmocka-dev python3 clang libclang-rt-14-dev chromium fonts-noto-cjk unzip"
+  libxlsxwriter-dev libqrencode-dev"
+test_pkgs="libcmocka-dev python3 clang libclang-rt-14-dev chromium fonts-noto-cjk unzip zbar-tools librsvg2-bin"
 bench_pkgs="wrk nginx-light sqlite3"
 
 want="$build_pkgs"

@@ -316,21 +316,22 @@ int app_export_daily(app_t *a, const actor_t *actor, int32_t from, int32_t to, c
 /*
  * The personal health code shown as a QR code holds a signed token, so a
  * gate can check the colour without a login and without learning who is
- * standing there.  Token version 1 is base64url (no padding) of 98
- * bytes, APP_CODE_TOKEN_LEN characters:
+ * standing there.  Token version 1 is base64url (no padding) of 90
+ * bytes, APP_CODE_TOKEN_LEN characters, small enough for a version 7
+ * QR code (45 modules) at error correction level M:
  *
  *   offset  bytes  field
  *        0      1  version (1)
  *        1      1  colour (enum status: 0 green, 1 yellow, 2 red)
- *        2      8  issued_at, Unix seconds, big-endian
- *       10      8  expires_at = issued_at + APP_CODE_TTL_S, big-endian
- *       18      8  nonce, random
- *       26      8  person reference: first 8 bytes of BLAKE2b-256 of the
+ *        2      4  issued_at, Unix seconds, unsigned big-endian (to 2106)
+ *        6      4  expires_at = issued_at + APP_CODE_TTL_S, likewise
+ *       10      8  nonce, random
+ *       18      8  person reference: first 8 bytes of BLAKE2b-256 of the
  *                  person id keyed with a secret of its own, so the same
  *                  person always gets the same reference and nobody
  *                  without the database can tell whose it is
- *       34     64  Ed25519 signature of "fangkong/health-code/v1\0"
- *                  followed by bytes 0..33
+ *       26     64  Ed25519 signature of "fangkong/health-code/v1\0"
+ *                  followed by bytes 0..25
  *
  * The signing key and the pseudonym key are made on first use and kept
  * in the settings table under internal names that app_setting_get() and
@@ -339,13 +340,13 @@ int app_export_daily(app_t *a, const actor_t *actor, int32_t from, int32_t to, c
  */
 #define APP_CODE_TTL_S 300       /* a token's lifetime: a screenshot goes stale */
 #define APP_CODE_SKEW_S 60       /* issued_at may be this far ahead of a verifier's clock */
-#define APP_CODE_TOKEN_LEN 131   /* characters, without the NUL */
+#define APP_CODE_TOKEN_LEN 120   /* characters, without the NUL */
 #define APP_QR_TEXT_MAX 1024     /* longest text app_code_qr_svg() encodes (bytes) */
 
 /* What a gate learns from a token.  Nothing in it names the person. */
 struct code_check {
 	bool valid;             /* signed by this database's key and not expired */
-	enum status colour;     /* the colour, if valid (STATUS_GREEN otherwise) */
+	enum status colour;     /* the colour if valid; STATUS_RED otherwise (fail closed) */
 	int64_t expires_at;     /* when it stops being valid, once the signature
 				 * checked out (also for "expired"), else 0 */
 	const char *reason;     /* static text: "ok", "malformed" (not a version-1

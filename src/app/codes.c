@@ -50,10 +50,10 @@
 #define OFF_VERSION 0
 #define OFF_COLOUR 1
 #define OFF_ISSUED 2
-#define OFF_EXPIRES 10
-#define OFF_NONCE 18
-#define OFF_PERSON 26
-#define PAYLOAD_LEN 34
+#define OFF_EXPIRES 6
+#define OFF_NONCE 10
+#define OFF_PERSON 18
+#define PAYLOAD_LEN 26
 #define NONCE_LEN 8
 #define PERSON_REF_LEN 8
 #define TOKEN_BYTES (PAYLOAD_LEN + crypto_sign_BYTES)
@@ -64,9 +64,10 @@ static const char sign_context[] = "fangkong/health-code/v1";
 #define SIGN_CONTEXT_LEN (sizeof sign_context) /* with its NUL */
 
 _Static_assert(sodium_base64_ENCODED_LEN(TOKEN_BYTES, sodium_base64_VARIANT_URLSAFE_NO_PADDING) ==
-		       APP_CODE_TOKEN_LEN + 1,
+		   APP_CODE_TOKEN_LEN + 1,
 	       "APP_CODE_TOKEN_LEN does not match the token layout");
-_Static_assert(2 * crypto_sign_SECRETKEYBYTES < SETTING_VALUE_MAX, "signing key too big for a setting");
+_Static_assert(2 * crypto_sign_SECRETKEYBYTES < SETTING_VALUE_MAX,
+	       "signing key too big for a setting");
 
 /* Serialises key creation in this process (all databases: it is rare). */
 static pthread_mutex_t key_create_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -200,22 +201,18 @@ keys_get_or_create(app_t *a, struct keys *k)
 /* ---- tokens ---------------------------------------------------------------- */
 
 static void
-put_be64(unsigned char *p, int64_t v)
+put_be32(unsigned char *p, uint32_t v)
 {
-	uint64_t u = (uint64_t)v;
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (unsigned char)(u & 0xff);
-		u >>= 8;
-	}
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
 }
 
 static int64_t
-get_be64(const unsigned char *p)
+get_be32(const unsigned char *p)
 {
-	uint64_t u = 0;
-	for (int i = 0; i < 8; i++)
-		u = (u << 8) | p[i];
-	return (int64_t)u;
+	return (int64_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
 }
 
 /* The signed message: context || payload. */
@@ -227,8 +224,8 @@ signed_message(const unsigned char *payload, unsigned char msg[SIGN_CONTEXT_LEN 
 }
 
 int
-app_code_token(app_t *a, const char *person_id, const health_code_t *code, int64_t now,
-	       char *out, size_t cap)
+app_code_token(app_t *a, const char *person_id, const health_code_t *code, int64_t now, char *out,
+	       size_t cap)
 {
 	unsigned char tok[TOKEN_BYTES], msg[SIGN_CONTEXT_LEN + PAYLOAD_LEN];
 	unsigned char ref[crypto_generichash_BYTES];
@@ -246,7 +243,7 @@ app_code_token(app_t *a, const char *person_id, const health_code_t *code, int64
 	if (code->colour != STATUS_GREEN && code->colour != STATUS_YELLOW &&
 	    code->colour != STATUS_RED)
 		return FK_EINVAL;
-	if (now < 0 || now > INT64_MAX - APP_CODE_TTL_S)
+	if (now < 0 || now > (int64_t)UINT32_MAX - APP_CODE_TTL_S)
 		return FK_EINVAL;
 
 	rc = keys_get_or_create(a, &k);
@@ -255,8 +252,8 @@ app_code_token(app_t *a, const char *person_id, const health_code_t *code, int64
 
 	tok[OFF_VERSION] = TOKEN_VERSION;
 	tok[OFF_COLOUR] = (unsigned char)code->colour;
-	put_be64(tok + OFF_ISSUED, now);
-	put_be64(tok + OFF_EXPIRES, now + APP_CODE_TTL_S);
+	put_be32(tok + OFF_ISSUED, (uint32_t)now);
+	put_be32(tok + OFF_EXPIRES, (uint32_t)(now + APP_CODE_TTL_S));
 	randombytes_buf(tok + OFF_NONCE, NONCE_LEN);
 	/* crypto_generichash_BYTES_MIN is 16, so hash to 32 and keep 8 */
 	crypto_generichash(ref, sizeof ref, (const unsigned char *)person_id, id_len, k.pseudonym,
@@ -282,9 +279,10 @@ app_code_verify(app_t *a, const char *token, int64_t now, struct code_check *out
 	bool signed_ok;
 	int rc;
 
+	/* fail closed: a reader that forgets to look at valid sees red */
 	memset(out, 0, sizeof *out);
 	out->valid = false;
-	out->colour = STATUS_GREEN;
+	out->colour = STATUS_RED;
 	out->reason = "malformed";
 
 	/* form: exactly the length, alphabet and version of a v1 token */
@@ -293,9 +291,9 @@ app_code_verify(app_t *a, const char *token, int64_t now, struct code_check *out
 	len = strnlen(token, APP_CODE_TOKEN_LEN + 1);
 	if (len != APP_CODE_TOKEN_LEN)
 		return 0;
-	/* libsodium rejects characters outside the alphabet and non-zero
-	 * bits left over in the last character, so one token has exactly
-	 * one spelling */
+	/* libsodium rejects characters outside the alphabet; 90 bytes are
+	 * exactly 120 characters, so no bits are left over and one token
+	 * has exactly one spelling */
 	if (sodium_base642bin(tok, sizeof tok, token, len, NULL, &got, &end,
 			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    got != sizeof tok || end != token + len)
@@ -321,8 +319,8 @@ app_code_verify(app_t *a, const char *token, int64_t now, struct code_check *out
 	}
 
 	/* only now are the fields believed */
-	issued = get_be64(tok + OFF_ISSUED);
-	expires = get_be64(tok + OFF_EXPIRES);
+	issued = get_be32(tok + OFF_ISSUED);
+	expires = get_be32(tok + OFF_EXPIRES);
 	if (tok[OFF_COLOUR] > STATUS_RED || expires <= issued)
 		return 0; /* "malformed": signed, but not by this code */
 	out->expires_at = expires;
@@ -342,8 +340,8 @@ app_code_verify(app_t *a, const char *token, int64_t now, struct code_check *out
 
 /* ---- QR code as SVG -------------------------------------------------------- */
 
-#define QR_QUIET 4       /* modules of white around the symbol (ISO/IEC 18004) */
-#define QR_MODULE_PX 6   /* default drawing size of one module */
+#define QR_QUIET 4     /* modules of white around the symbol (ISO/IEC 18004) */
+#define QR_MODULE_PX 6 /* default drawing size of one module */
 /* Longest text of one run "M%d %dh%dv1h-%dz": sides are at most 177 + 8
  * modules, so 3 digits a number. */
 #define QR_RUN_MAX 24
@@ -353,8 +351,7 @@ struct svg_buf {
 	size_t len, cap;
 };
 
-static int
-svg_add(struct svg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int svg_add(struct svg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int
 svg_add(struct svg_buf *b, const char *fmt, ...)
@@ -409,13 +406,14 @@ app_code_qr_svg(const char *text, char **svg, size_t *len)
 		rc = FK_ENOMEM;
 		goto out;
 	}
-	rc = svg_add(&b,
-		     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		     "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" viewBox=\"0 0 %d %d\" "
-		     "width=\"%d\" height=\"%d\" shape-rendering=\"crispEdges\">\n"
-		     "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
-		     "<path fill=\"#000\" d=\"",
-		     side, side, side * QR_MODULE_PX, side * QR_MODULE_PX, side, side);
+	rc = svg_add(
+	    &b,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" viewBox=\"0 0 %d %d\" "
+	    "width=\"%d\" height=\"%d\" shape-rendering=\"crispEdges\">\n"
+	    "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
+	    "<path fill=\"#000\" d=\"",
+	    side, side, side * QR_MODULE_PX, side * QR_MODULE_PX, side, side);
 	for (int y = 0; y < w && rc == 0; y++) {
 		for (int x = 0; x < w && rc == 0;) {
 			int run = 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app_impl.h"
+#include "cases.h"
 #include "core/date.h"
 
 #define HISTORY_DAYS 30
@@ -248,6 +249,9 @@ submit_job(store_tx_t *tx, void *arg, struct fk_error *err)
 	rc = store_tx_report_insert(tx, rec, j->person->department_id, err);
 	if (rc)
 		return rc;
+	/* a person under medical observation checks in through the report */
+	if ((rc = app__observation_checkin(tx, j->actor, rec, j->policy)))
+		return fk_error_set(err, rc, "", "cannot record the observation follow-up");
 
 	if (rec->status != STATUS_GREEN) {
 		alert_t al = {0};
@@ -352,7 +356,14 @@ app_report_submit(app_t *a, const actor_t *actor, report_t *r, bool date_given,
 	    region_code_well_formed(org))
 		memcpy(j.org_region, org, REGION_CODE_LEN + 1);
 	j.person = &person;
-	return store_write(a->store, submit_job, &j, err);
+	rc = store_write(a->store, submit_job, &j, err);
+	if (rc == 0) {
+		/* the code also counts cases and open observations */
+		health_code_t cc;
+		if (app__case_code_of_person(a, r->person_id, r->date, &cc) == 0)
+			app__code_merge(&out->code, &cc);
+	}
+	return rc;
 }
 
 /* ---- reads -------------------------------------------------------------------- */
@@ -492,6 +503,13 @@ code_on(app_t *a, const char *person_id, int32_t date, health_code_t *code, repo
 			obs_end = (*hist)[i].observation_end;
 	}
 	health_code_compute(days, k, date, pol, obs_end, code);
+	{
+		health_code_t cc;
+		int rc2 = app__case_code_of_person(a, person_id, date, &cc);
+		if (rc2)
+			return rc2;
+		app__code_merge(code, &cc);
+	}
 	return 0;
 }
 

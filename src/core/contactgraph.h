@@ -65,6 +65,8 @@
  * many, or 1/8 of the graph's edges if that is more, are pending. */
 #define CG_PENDING_MIN 1024
 
+struct cg__seen; /* private to contactgraph.c */
+
 /* A contact graph; opaque.  Built by cg_build(), freed by cg_free(). */
 typedef struct cg cg_t;
 

@@ -114,6 +114,8 @@ void h_reports_list(struct http_req *r);
 void h_person_history(struct http_req *r);
 void h_person_code(struct http_req *r);
 void h_my_code(struct http_req *r);
+void h_my_qr(struct http_req *r);
+void h_code_verify(struct http_req *r);
 void h_dashboard(struct http_req *r);
 void h_missing(struct http_req *r);
 void h_alerts_list(struct http_req *r);
@@ -124,6 +126,31 @@ void h_webhook_delete(struct http_req *r);
 void h_deliveries_list(struct http_req *r);
 void h_export_daily(struct http_req *r);
 void h_policies_list(struct http_req *r);
+
+/* Handlers of routes_cases.c (case management). */
+void h_subject_create(struct http_req *r);
+void h_subject_get(struct http_req *r);
+void h_subject_merge(struct http_req *r);
+void h_case_create(struct http_req *r);
+void h_cases_list(struct http_req *r);
+void h_case_get(struct http_req *r);
+void h_case_transition(struct http_req *r);
+void h_case_severity(struct http_req *r);
+void h_case_investigation(struct http_req *r);
+void h_case_lab(struct http_req *r);
+void h_placement_create(struct http_req *r);
+void h_exposure_create(struct http_req *r);
+void h_case_contacts(struct http_req *r);
+void h_observations_list(struct http_req *r);
+void h_observation_get(struct http_req *r);
+void h_observation_extend(struct http_req *r);
+void h_observation_release(struct http_req *r);
+void h_followup_fill(struct http_req *r);
+void h_followups_missed(struct http_req *r);
+void h_reviews_list(struct http_req *r);
+void h_review_resolve(struct http_req *r);
+void h_chains(struct http_req *r);
+void h_serial_intervals(struct http_req *r);
 
 /* ---- JSON codecs (json.c) --------------------------------------------- */
 

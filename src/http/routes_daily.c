@@ -395,6 +395,54 @@ h_person_code(struct http_req *r)
 	reply_code(r, r->params[0]);
 }
 
+/* The caller's health code as a QR of a signed, short-lived token that a
+ * gate checks with /codes/verify; the token names no one. */
+void
+h_my_qr(struct http_req *r)
+{
+	health_code_t code;
+	struct fk_error err = {0};
+	char token[APP_CODE_TOKEN_LEN + 8];
+	char *svg = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (r->actor.user.person_id[0] == '\0') {
+		http_reply_fail(r, 404, "not_found", "", "this login has no person");
+		return;
+	}
+	rc = app_health_code(r->app, &r->actor, r->actor.user.person_id, app_today(), &code, &err);
+	if (rc == 0)
+		rc = app_code_token(r->app, r->actor.user.person_id, &code, app_now(), token,
+				    sizeof token);
+	if (rc == 0)
+		rc = app_code_qr_svg(token, &svg, &len);
+	if (rc) {
+		http_reply_error(r, rc, &err);
+		return;
+	}
+	http_reply_take(r, 200, "image/svg+xml", svg, len);
+}
+
+/* Public: a gate checks a scanned token.  The answer is the colour and
+ * whether it is valid, and nothing about the person. */
+void
+h_code_verify(struct http_req *r)
+{
+	struct code_check chk;
+	int rc = app_code_verify(r->app, http_query(r, "token"), app_now(), &chk);
+	if (rc) {
+		http_reply_error(r, rc, NULL);
+		return;
+	}
+	json_t *o = json_pack("{s:b, s:s}", "valid", chk.valid, "reason", chk.reason);
+	if (chk.valid) {
+		json_object_set_new(o, "colour", json_string(status_name(chk.colour)));
+		json_object_set_new(o, "expires_at", json_integer(chk.expires_at));
+	}
+	http_reply_json(r, 200, o);
+}
+
 void
 h_my_code(struct http_req *r)
 {

@@ -348,7 +348,9 @@ int store_audit_list(store_t *s, int64_t before, int limit, audit_entry_t **out,
 { return s->ops->audit_list(s->drv, before, limit, out, n); }
 
 int store_setting_get(store_t *s, const char *key, char *value, size_t cap)
-{ return s->ops->setting_get(s->drv, key, value, cap); }
+{ return s->ops->setting_get(s->drv, false, key, value, cap); }
+int store_tx_setting_get(store_tx_t *tx, const char *key, char *value, size_t cap)
+{ return tx_ops()->setting_get(TXDRV(tx), true, key, value, cap); }
 int store_tx_setting_put(store_tx_t *tx, const char *key, const char *value, int64_t now)
 { return tx_ops()->tx_setting_put(TXDRV(tx), key, value, now); }
 
@@ -419,3 +421,84 @@ int store_tx_reminder_claim(store_tx_t *tx, int32_t date, int64_t department_id,
 int store_dash_on_time(store_t *s, int32_t date, int64_t cutoff, struct dash_department *deps,
 		       size_t n)
 { return s->ops->dash_on_time(s->drv, date, cutoff, deps, n); }
+
+int store_subject_get(store_t *s, int64_t id, subject_t *out)
+{ return s->ops->subject_get(s->drv, false, id, out); }
+int store_subject_by_person(store_t *s, const char *person_id, subject_t *out)
+{ return s->ops->subject_by_person(s->drv, false, person_id, out); }
+int store_tx_subject_get(store_tx_t *tx, int64_t id, subject_t *out)
+{ return tx_ops()->subject_get(TXDRV(tx), true, id, out); }
+int store_tx_subject_by_person(store_tx_t *tx, const char *person_id, subject_t *out)
+{ return tx_ops()->subject_by_person(TXDRV(tx), true, person_id, out); }
+int store_tx_subject_duplicates(store_tx_t *tx, const subject_t *sub, subject_t **out, size_t *n)
+{ return tx_ops()->tx_subject_duplicates(TXDRV(tx), sub, out, n); }
+int store_tx_subject_insert(store_tx_t *tx, subject_t *sub)
+{ return tx_ops()->tx_subject_insert(TXDRV(tx), sub); }
+int store_tx_subject_merge(store_tx_t *tx, int64_t from, int64_t into)
+{ return tx_ops()->tx_subject_merge(TXDRV(tx), from, into); }
+int store_case_get(store_t *s, int64_t id, case_rec_t *out)
+{ return s->ops->case_get(s->drv, false, id, out); }
+int store_tx_case_get(store_tx_t *tx, int64_t id, case_rec_t *out)
+{ return tx_ops()->case_get(TXDRV(tx), true, id, out); }
+int store_case_list(store_t *s, const struct case_query *q, case_rec_t **out, size_t *n)
+{ return s->ops->case_list(s->drv, q, out, n); }
+int store_tx_cases_of_subject(store_tx_t *tx, int64_t subject_id, case_rec_t **out, size_t *n)
+{ return tx_ops()->tx_cases_of_subject(TXDRV(tx), subject_id, out, n); }
+int store_tx_case_insert(store_tx_t *tx, case_rec_t *c)
+{ return tx_ops()->tx_case_insert(TXDRV(tx), c); }
+int store_tx_case_update(store_tx_t *tx, const case_rec_t *c)
+{ return tx_ops()->tx_case_update(TXDRV(tx), c); }
+int store_tx_case_event_insert(store_tx_t *tx, case_event_t *e)
+{ return tx_ops()->tx_case_event_insert(TXDRV(tx), e); }
+int store_case_events(store_t *s, int64_t case_id, case_event_t **out, size_t *n)
+{ return s->ops->case_events(s->drv, case_id, out, n); }
+int store_tx_lab_insert(store_tx_t *tx, lab_test_t *t)
+{ return tx_ops()->tx_lab_insert(TXDRV(tx), t); }
+int store_labs_of_case(store_t *s, int64_t case_id, lab_test_t **out, size_t *n)
+{ return s->ops->labs_of_case(s->drv, case_id, out, n); }
+int store_tx_placement_insert(store_tx_t *tx, placement_t *p)
+{ return tx_ops()->tx_placement_insert(TXDRV(tx), p); }
+int store_placements_of_subject(store_t *s, int64_t subject_id, placement_t **out, size_t *n)
+{ return s->ops->placements_of_subject(s->drv, subject_id, out, n); }
+int store_tx_exposure_insert(store_tx_t *tx, exposure_rec_t *e)
+{ return tx_ops()->tx_exposure_insert(TXDRV(tx), e); }
+int store_exposures_of_subject(store_t *s, int64_t subject_id, exposure_rec_t **out, size_t *n)
+{ return s->ops->exposures_of_subject(s->drv, false, subject_id, out, n); }
+int store_tx_exposures_of_subject(store_tx_t *tx, int64_t subject_id, exposure_rec_t **out,
+				  size_t *n)
+{ return tx_ops()->exposures_of_subject(TXDRV(tx), true, subject_id, out, n); }
+int store_exposure_all(store_t *s, exposure_rec_t **out, size_t *n)
+{ return s->ops->exposure_all(s->drv, out, n); }
+int store_observation_get(store_t *s, int64_t id, observation_t *out)
+{ return s->ops->observation_get(s->drv, false, id, out); }
+int store_tx_observation_get(store_tx_t *tx, int64_t id, observation_t *out)
+{ return tx_ops()->observation_get(TXDRV(tx), true, id, out); }
+int store_tx_observation_open_of(store_tx_t *tx, int64_t subject_id, observation_t *out)
+{ return tx_ops()->observation_open_of(TXDRV(tx), true, subject_id, out); }
+int store_observation_open_of(store_t *s, int64_t subject_id, observation_t *out)
+{ return s->ops->observation_open_of(s->drv, false, subject_id, out); }
+int store_observation_list(store_t *s, const struct observation_query *q, observation_t **out,
+			   size_t *n)
+{ return s->ops->observation_list(s->drv, q, out, n); }
+int store_tx_observation_insert(store_tx_t *tx, observation_t *o)
+{ return tx_ops()->tx_observation_insert(TXDRV(tx), o); }
+int store_tx_observation_update(store_tx_t *tx, const observation_t *o)
+{ return tx_ops()->tx_observation_update(TXDRV(tx), o); }
+int store_tx_followups_ensure(store_tx_t *tx, int64_t observation_id, int32_t from, int32_t to)
+{ return tx_ops()->tx_followups_ensure(TXDRV(tx), observation_id, from, to); }
+int store_followups_of(store_t *s, int64_t observation_id, followup_t **out, size_t *n)
+{ return s->ops->followups_of(s->drv, observation_id, out, n); }
+int store_tx_followup_fill(store_tx_t *tx, const followup_t *f)
+{ return tx_ops()->tx_followup_fill(TXDRV(tx), f); }
+int store_followups_missed(store_t *s, const struct observation_query *q, int32_t date,
+			   const char *slot, followup_t **out, size_t *n)
+{ return s->ops->followups_missed(s->drv, q, date, slot, out, n); }
+int store_tx_review_insert(store_tx_t *tx, review_t *r)
+{ return tx_ops()->tx_review_insert(TXDRV(tx), r); }
+int store_review_get(store_t *s, int64_t id, review_t *out)
+{ return s->ops->review_get(s->drv, id, out); }
+int store_review_list(store_t *s, const struct observation_query *q, bool open_only,
+		      review_t **out, size_t *n)
+{ return s->ops->review_list(s->drv, q, open_only, out, n); }
+int store_tx_review_resolve(store_tx_t *tx, const review_t *r)
+{ return tx_ops()->tx_review_resolve(TXDRV(tx), r); }

@@ -206,6 +206,8 @@ int store_audit_list(store_t *s, int64_t before, int limit,
 /* FK_ENOTFOUND if unset. */
 int store_setting_get(store_t *s, const char *key, char *value, size_t cap) FK_MUST_CHECK;
 int store_tx_setting_put(store_tx_t *tx, const char *key, const char *value, int64_t now) FK_MUST_CHECK;
+/* A setting as the job sees it (its own writes included). */
+int store_tx_setting_get(store_tx_t *tx, const char *key, char *value, size_t cap) FK_MUST_CHECK;
 
 /* ---- daily health reports -------------------------------------------- */
 

@@ -67,7 +67,7 @@ struct store_ops {
 	int (*tx_audit_append)(void *drv, const audit_entry_t *a);
 	int (*audit_list)(void *drv, int64_t before, int limit, audit_entry_t **out, size_t *n);
 
-	int (*setting_get)(void *drv, const char *key, char *value, size_t cap);
+	int (*setting_get)(void *drv, bool tx, const char *key, char *value, size_t cap);
 	int (*tx_setting_put)(void *drv, const char *key, const char *value, int64_t now);
 
 	int (*report_get)(void *drv, int64_t id, report_rec_t *out);
@@ -104,6 +104,44 @@ struct store_ops {
 	int (*delivery_list)(void *drv, int64_t before, int limit, delivery_t **out, size_t *n);
 	int (*tx_reminder_claim)(void *drv, int32_t date, int64_t department_id, int64_t missing,
 				 int64_t now);
+
+	/* case management; `tx` picks the writer's connection (inside a job) */
+	int (*subject_get)(void *drv, bool tx, int64_t id, subject_t *out);
+	int (*subject_by_person)(void *drv, bool tx, const char *person_id, subject_t *out);
+	int (*tx_subject_duplicates)(void *drv, const subject_t *sub, subject_t **out, size_t *n);
+	int (*tx_subject_insert)(void *drv, subject_t *sub);
+	int (*tx_subject_merge)(void *drv, int64_t from, int64_t into);
+	int (*case_get)(void *drv, bool tx, int64_t id, case_rec_t *out);
+	int (*case_list)(void *drv, const struct case_query *q, case_rec_t **out, size_t *n);
+	int (*tx_cases_of_subject)(void *drv, int64_t subject_id, case_rec_t **out, size_t *n);
+	int (*tx_case_insert)(void *drv, case_rec_t *c);
+	int (*tx_case_update)(void *drv, const case_rec_t *c);
+	int (*tx_case_event_insert)(void *drv, case_event_t *e);
+	int (*case_events)(void *drv, int64_t case_id, case_event_t **out, size_t *n);
+	int (*tx_lab_insert)(void *drv, lab_test_t *t);
+	int (*labs_of_case)(void *drv, int64_t case_id, lab_test_t **out, size_t *n);
+	int (*tx_placement_insert)(void *drv, placement_t *p);
+	int (*placements_of_subject)(void *drv, int64_t subject_id, placement_t **out, size_t *n);
+	int (*tx_exposure_insert)(void *drv, exposure_rec_t *e);
+	int (*exposures_of_subject)(void *drv, bool tx, int64_t subject_id, exposure_rec_t **out,
+				    size_t *n);
+	int (*exposure_all)(void *drv, exposure_rec_t **out, size_t *n);
+	int (*observation_get)(void *drv, bool tx, int64_t id, observation_t *out);
+	int (*observation_open_of)(void *drv, bool tx, int64_t subject_id, observation_t *out);
+	int (*observation_list)(void *drv, const struct observation_query *q, observation_t **out,
+				size_t *n);
+	int (*tx_observation_insert)(void *drv, observation_t *o);
+	int (*tx_observation_update)(void *drv, const observation_t *o);
+	int (*tx_followups_ensure)(void *drv, int64_t observation_id, int32_t from, int32_t to);
+	int (*followups_of)(void *drv, int64_t observation_id, followup_t **out, size_t *n);
+	int (*tx_followup_fill)(void *drv, const followup_t *f);
+	int (*followups_missed)(void *drv, const struct observation_query *q, int32_t date,
+				const char *slot, followup_t **out, size_t *n);
+	int (*tx_review_insert)(void *drv, review_t *r);
+	int (*review_get)(void *drv, int64_t id, review_t *out);
+	int (*review_list)(void *drv, const struct observation_query *q, bool open_only,
+			   review_t **out, size_t *n);
+	int (*tx_review_resolve)(void *drv, const review_t *r);
 };
 
 extern const struct store_ops store_sqlite_ops;

@@ -1321,15 +1321,15 @@ sq_audit_list(void *drv, int64_t before, int limit, audit_entry_t **out, size_t 
 /* ---- settings --------------------------------------------------------- */
 
 static int
-sq_setting_get(void *drv, const char *key, char *value, size_t cap)
+sq_setting_get(void *drv, bool tx, const char *key, char *value, size_t cap)
 {
 	struct drv *d = drv;
-	struct conn *c = reader_get(d);
+	struct conn *c = use(d, tx);
 	sqlite3_stmt *st;
 	int rc;
 
 	if (c == NULL || (st = stmt(c, ST_SETTING_GET)) == NULL) {
-		unuse(d, false, c);
+		unuse(d, tx, c);
 		return FK_EIO;
 	}
 	bind_text(st, 1, key);
@@ -1341,7 +1341,7 @@ sq_setting_get(void *drv, const char *key, char *value, size_t cap)
 		rc = rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
 	}
 	done(st);
-	reader_put(d, c);
+	unuse(d, tx, c);
 	return rc;
 }
 
@@ -2213,6 +2213,38 @@ const struct store_ops store_sqlite_ops = {
 	.tx_delivery_update = sq_tx_delivery_update,
 	.delivery_list = sq_delivery_list,
 	.tx_reminder_claim = sq_tx_reminder_claim,
+	.subject_get = sq__subject_get,
+	.subject_by_person = sq__subject_by_person,
+	.tx_subject_duplicates = sq__tx_subject_duplicates,
+	.tx_subject_insert = sq__tx_subject_insert,
+	.tx_subject_merge = sq__tx_subject_merge,
+	.case_get = sq__case_get,
+	.case_list = sq__case_list,
+	.tx_cases_of_subject = sq__tx_cases_of_subject,
+	.tx_case_insert = sq__tx_case_insert,
+	.tx_case_update = sq__tx_case_update,
+	.tx_case_event_insert = sq__tx_case_event_insert,
+	.case_events = sq__case_events,
+	.tx_lab_insert = sq__tx_lab_insert,
+	.labs_of_case = sq__labs_of_case,
+	.tx_placement_insert = sq__tx_placement_insert,
+	.placements_of_subject = sq__placements_of_subject,
+	.tx_exposure_insert = sq__tx_exposure_insert,
+	.exposures_of_subject = sq__exposures_of_subject,
+	.exposure_all = sq__exposure_all,
+	.observation_get = sq__observation_get,
+	.observation_open_of = sq__observation_open_of,
+	.observation_list = sq__observation_list,
+	.tx_observation_insert = sq__tx_observation_insert,
+	.tx_observation_update = sq__tx_observation_update,
+	.tx_followups_ensure = sq__tx_followups_ensure,
+	.followups_of = sq__followups_of,
+	.tx_followup_fill = sq__tx_followup_fill,
+	.followups_missed = sq__followups_missed,
+	.tx_review_insert = sq__tx_review_insert,
+	.review_get = sq__review_get,
+	.review_list = sq__review_list,
+	.tx_review_resolve = sq__tx_review_resolve,
 };
 
 /* ---- helpers shared with the other SQLite files (store_sqlite_int.h) ---- */

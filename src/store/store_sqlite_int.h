@@ -47,4 +47,44 @@ int sq__collect(sqlite3_stmt *st, size_t elem, sq_row_fn row, void **out, size_t
 /* One row into elem, FK_ENOTFOUND if none. */
 int sq__fetch_one(sqlite3_stmt *st, sq_row_fn row, void *elem);
 
+/* The case-management ops (store_sqlite_cases.c), named in the ops
+ * table of store_sqlite.c. */
+#include "store.h"
+int sq__subject_get(void *drv, bool tx, int64_t id, subject_t *out);
+int sq__subject_by_person(void *drv, bool tx, const char *person_id, subject_t *out);
+int sq__tx_subject_duplicates(void *drv, const subject_t *sub, subject_t **out, size_t *n);
+int sq__tx_subject_insert(void *drv, subject_t *sub);
+int sq__tx_subject_merge(void *drv, int64_t from, int64_t into);
+int sq__case_get(void *drv, bool tx, int64_t id, case_rec_t *out);
+int sq__case_list(void *drv, const struct case_query *q, case_rec_t **out, size_t *n);
+int sq__tx_cases_of_subject(void *drv, int64_t subject_id, case_rec_t **out, size_t *n);
+int sq__tx_case_insert(void *drv, case_rec_t *c);
+int sq__tx_case_update(void *drv, const case_rec_t *c);
+int sq__tx_case_event_insert(void *drv, case_event_t *e);
+int sq__case_events(void *drv, int64_t case_id, case_event_t **out, size_t *n);
+int sq__tx_lab_insert(void *drv, lab_test_t *t);
+int sq__labs_of_case(void *drv, int64_t case_id, lab_test_t **out, size_t *n);
+int sq__tx_placement_insert(void *drv, placement_t *p);
+int sq__placements_of_subject(void *drv, int64_t subject_id, placement_t **out, size_t *n);
+int sq__tx_exposure_insert(void *drv, exposure_rec_t *e);
+int sq__exposures_of_subject(void *drv, bool tx, int64_t subject_id, exposure_rec_t **out,
+	size_t *n);
+int sq__exposure_all(void *drv, exposure_rec_t **out, size_t *n);
+int sq__observation_get(void *drv, bool tx, int64_t id, observation_t *out);
+int sq__observation_open_of(void *drv, bool tx, int64_t subject_id, observation_t *out);
+int sq__observation_list(void *drv, const struct observation_query *q, observation_t **out,
+	size_t *n);
+int sq__tx_observation_insert(void *drv, observation_t *o);
+int sq__tx_observation_update(void *drv, const observation_t *o);
+int sq__tx_followups_ensure(void *drv, int64_t observation_id, int32_t from, int32_t to);
+int sq__followups_of(void *drv, int64_t observation_id, followup_t **out, size_t *n);
+int sq__tx_followup_fill(void *drv, const followup_t *f);
+int sq__followups_missed(void *drv, const struct observation_query *q, int32_t date,
+	const char *slot, followup_t **out, size_t *n);
+int sq__tx_review_insert(void *drv, review_t *r);
+int sq__review_get(void *drv, int64_t id, review_t *out);
+int sq__review_list(void *drv, const struct observation_query *q, bool open_only,
+	review_t **out, size_t *n);
+int sq__tx_review_resolve(void *drv, const review_t *r);
+
 #endif
