@@ -182,8 +182,10 @@ subject_job(store_tx_t *tx, void *arg, struct fk_error *err)
 	int rc;
 
 	if (j->sub->person_id[0]) {
-		rc = store_tx_subject_by_person(tx, j->sub->person_id, j->sub);
+		subject_t found;
+		rc = store_tx_subject_by_person(tx, j->sub->person_id, &found);
 		if (rc == 0) {
+			*j->sub = found;
 			j->existing = true;
 			return 0;
 		}
