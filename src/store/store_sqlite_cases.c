@@ -213,6 +213,7 @@ static const char *const cst_sql[C_COUNT] = {
 			       "INSERT INTO followups(observation_id, date, slot) "
 			       "SELECT ?1, day, slot FROM days, "
 			       "(SELECT 'am' AS slot UNION ALL SELECT 'pm') WHERE true "
+			       "ORDER BY day, slot "  /* ids in date order */
 			       "ON CONFLICT(observation_id, date, slot) DO NOTHING",
 	[C_FOLLOWUPS_OF] = "SELECT " FOLLOWUP_COLS " FROM followups f WHERE f.observation_id = ?1 "
 			   "ORDER BY f.date, f.slot, f.id",

@@ -421,3 +421,24 @@ def today_cst():
 def add_days(date, n):
     """The "YYYY-MM-DD" date n days after date (n may be negative)."""
     return (datetime.date.fromisoformat(date) + datetime.timedelta(days=n)).isoformat()
+
+
+# ---- case management (issue 4) ---------------------------------------------
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_check_char(first17):
+    """The GB 11643 check character of the first 17 digits of a resident
+    identity number: sum of digit x weight, mod 11, mapped to 1 0 X 9 ... 2."""
+    if len(first17) != 17 or not first17.isdigit():
+        raise ValueError("17 digits expected: %r" % first17)
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+def resident_id(serial, region="110108", birth="19850312"):
+    """A valid 18-character resident ID: region (6), birth date (8), a
+    3-digit serial and the check character."""
+    first17 = "%s%s%03d" % (region, birth, serial % 1000)
+    return first17 + id_check_char(first17)

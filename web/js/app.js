@@ -10,8 +10,8 @@
  *   fk.send(m, url, b) POST/PUT/DELETE JSON with the session's CSRF token
  *   fk.el(tag, props, children)   build an element (text, never HTML)
  *   fk.live(node, fn) node's text from fn(), redone when the language changes
- *   fk.today(), fk.addDays(), fk.fmtDate(), fk.fmtTime()   dates in China
- *                     Standard Time, as "YYYY-MM-DD" strings
+ *   fk.today(), fk.addDays(), fk.daysBetween(), fk.fmtDate(), fk.fmtTime()
+ *                     dates in China Standard Time, as "YYYY-MM-DD" strings
  *   fk.text(v)        a {zh, en} object from the server in the current
  *                     language (a plain string as it is)
  *   fk.region(code), fk.regionName(code)   GB/T 2260 look-ups, cached
@@ -156,6 +156,11 @@
 		return new Date(t + n * 86400000).toISOString().slice(0, 10);
 	}
 
+	/* Days from day a to day b ("YYYY-MM-DD"); NaN if either is not a date. */
+	function daysBetween(a, b) {
+		return Math.round((dayToUTC(b) - dayToUTC(a)) / 86400000);
+	}
+
 	function locale() {
 		return fk.lang() === 'en' ? 'en-GB' : 'zh-CN';
 	}
@@ -238,7 +243,11 @@
 		{page: 'home', href: '/', key: 'nav.home', roles: null},
 		{page: 'report', href: '/report.html', key: 'nav.report', roles: ['staff', 'office']},
 		{page: 'history', href: '/history.html', key: 'nav.history', roles: ['staff']},
-		{page: 'dashboard', href: '/dashboard.html', key: 'nav.dashboard', roles: ['dept_head', 'office']}
+		{page: 'dashboard', href: '/dashboard.html', key: 'nav.dashboard', roles: ['dept_head', 'office']},
+		{page: 'cases', href: '/cases.html', key: 'nav.cases', roles: ['official', 'office']},
+		{page: 'observations', href: '/observations.html', key: 'nav.observations',
+		 roles: ['official', 'office']},
+		{page: 'chains', href: '/chains.html', key: 'nav.chains', roles: ['official', 'office', 'analyst']}
 	];
 
 	/* Pages a role may open (besides home), for the navigation and the home page. */
@@ -356,6 +365,7 @@
 		clear: clear,
 		today: today,
 		addDays: addDays,
+		daysBetween: daysBetween,
 		fmtDate: fmtDate,
 		fmtTime: fmtTime,
 		text: text,

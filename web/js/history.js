@@ -10,6 +10,12 @@
  * comes later): its colour, rule, reason, since and "green from" dates are
  * written out beside it.  The 30 days are a strip of coloured cells, today
  * last; each reported day links to its entry in the list below.
+ *
+ * Staff looking at their own code get the real, scannable one instead of
+ * the illustration: GET /api/v1/codes/me/qr.svg, a QR of a signed token
+ * that lasts 5 minutes, so the image is fetched again every 4 minutes
+ * (and when the page comes back into view after longer), together with
+ * GET /api/v1/codes/me for the colour, rule and "green from" beside it.
  */
 (function () {
 	'use strict';
@@ -39,7 +45,10 @@
 			'history.temp': '体温 {t} ℃',
 			'history.version': '第 {n} 次提交',
 			'history.on_behalf': '由防控办公室代报',
-			'history.observation': '医学观察至 {date}'
+			'history.observation': '医学观察至 {date}',
+			'history.qr.alt': '健康码二维码',
+			'history.qr.note': '动态二维码，{time} 生成，每 4 分钟自动更新。请在出入口出示扫码核验。',
+			'history.qr.error': '二维码没有加载出来，请稍后刷新页面。'
 		},
 		en: {
 			'history.doctitle': 'Health code · Fangkong',
@@ -65,14 +74,20 @@
 			'history.temp': '{t} °C',
 			'history.version': 'submission {n}',
 			'history.on_behalf': 'reported by the epidemic office',
-			'history.observation': 'medical observation until {date}'
+			'history.observation': 'medical observation until {date}',
+			'history.qr.alt': 'Health code QR',
+			'history.qr.note': 'A live code, made at {time} and renewed every 4 minutes. Show it at the gate to be scanned.',
+			'history.qr.error': 'The QR code did not load. Please reload the page in a moment.'
 		}
 	});
 
 	var $ = function (id) { return document.getElementById(id); };
 	var pageError = $('page-error');
-	var data = null;        /* {person, items, code} */
+	var data = null;        /* {person, items, code, qr} */
 	var role = '';
+	var QR_EVERY = 4 * 60 * 1000;   /* tokens last 5 minutes */
+	var qrAt = 0;                   /* when the QR was last asked for (ms) */
+	var qrTimer = null;
 
 	/* ---- the QR-like badge -------------------------------------------- */
 
@@ -175,8 +190,16 @@
 		$('person-id').textContent = data.personId;
 		var badge = $('code-badge');
 		badge.className = 'code-badge code-badge-' + colour;
+		badge.setAttribute('data-colour', colour);
 		$('code-colour').textContent = fk.t('history.code.' + colour);
-		if (!$('code-art').firstChild || $('code-art')._seed !== data.personId + colour) {
+		$('code-qr').hidden = !data.qr;
+		$('code-art').hidden = !!data.qr;
+		$('code-illustration').hidden = !!data.qr;
+		$('qr-note').hidden = !data.qr;
+		if (data.qr)
+			$('qr-note').textContent = data.qrError ? fk.t('history.qr.error')
+				: fk.t('history.qr.note', {time: fk.fmtTime(Math.floor(qrAt / 1000))});
+		else if (!$('code-art').firstChild || $('code-art')._seed !== data.personId + colour) {
 			$('code-art')._seed = data.personId + colour;
 			drawCode($('code-art'), data.personId + '|' + colour + '|' + fk.today());
 		}
@@ -283,6 +306,44 @@
 		renderDays();
 	}
 
+	/* ---- the live QR (staff, their own code) -------------------------- */
+
+	async function refreshQr() {
+		if (!data || !data.qr)
+			return;
+		qrAt = Date.now();
+		data.qrError = false;
+		$('code-qr').src = '/api/v1/codes/me/qr.svg?t=' + qrAt;
+		try {
+			var c = await fk.get('/api/v1/codes/me');
+			if (c.body)
+				data.code = c.body;
+		} catch (e) {
+			/* keep the colour we have; the image says the rest */
+		}
+		renderCode();
+	}
+
+	function startQr() {
+		if (qrTimer)
+			clearInterval(qrTimer);
+		qrTimer = setInterval(refreshQr, QR_EVERY);
+		refreshQr();
+	}
+
+	$('code-qr').addEventListener('error', function () {
+		if (data && data.qr) {
+			data.qrError = true;
+			renderCode();
+		}
+	});
+
+	/* Timers sleep in a hidden tab: coming back, renew a stale code at once. */
+	document.addEventListener('visibilitychange', function () {
+		if (document.visibilityState === 'visible' && data && data.qr && Date.now() - qrAt >= QR_EVERY)
+			startQr();
+	});
+
 	/* ---- start -------------------------------------------------------- */
 
 	async function show(personId) {
@@ -306,10 +367,13 @@
 			fk.showMessage(pageError, await fk.apiError(got.res));
 			return;
 		}
+		var own = role === 'staff' && personId === fk.session().user.person_id;
 		data = {personId: personId, person: person, items: got.body.items || [],
-			code: got.body.health_code || null};
+			code: got.body.health_code || null, qr: own};
 		$('content').hidden = false;
 		render();
+		if (own)
+			startQr();
 	}
 
 	async function load() {

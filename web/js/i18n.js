@@ -6,6 +6,7 @@
  *   data-i18n="key"               -> textContent
  *   data-i18n-label="key"         -> aria-label
  *   data-i18n-placeholder="key"   -> placeholder
+ *   data-i18n-alt="key"           -> alt (images)
  * Loaded first, with defer, so the document is parsed when it runs.
  * Exposes window.fk: t(), lang(), extend(), onChange(), apply(), apiError(),
  * readError(), showMessage().  app.js adds what signed-in pages share.
@@ -90,6 +91,9 @@
 			'nav.report': '每日上报',
 			'nav.history': '健康码',
 			'nav.dashboard': '防控看板',
+			'nav.cases': '病例',
+			'nav.observations': '医学观察',
+			'nav.chains': '传播链',
 			'nav.back': '返回首页',
 
 			'status.green': '绿色',
@@ -134,6 +138,26 @@
 			'code.rule.red_streak': '红码：连续 {n} 天正常打卡后转绿',
 			'code.rule.yellow_streak': '黄码：连续 {n} 天正常打卡后转绿',
 			'code.rule.observation': '医学观察期内',
+			'code.rule.post_discharge': '出院后 14 天隔离管理',
+			'code.rule.case_suspected': '疑似病例',
+			'code.rule.case_confirmed': '确诊病例',
+			'code.rule.case_clinical': '临床诊断病例',
+			'code.rule.case_asymptomatic': '无症状感染者',
+			'code.rule.no_case': '无病例记录',
+
+			'cls.new': '新登记',
+			'cls.suspected': '疑似病例',
+			'cls.confirmed': '确诊病例',
+			'cls.clinical': '临床诊断病例',
+			'cls.asymptomatic': '无症状感染者',
+			'cls.excluded': '已排除',
+			'cls.recovered': '治愈出院',
+			'cls.died': '死亡',
+			'sev.none': '未评估',
+			'sev.mild': '轻型',
+			'sev.common': '普通型',
+			'sev.severe': '重型',
+			'sev.critical': '危重型',
 
 			'place.hubei': '在湖北',
 			'place.city': '在本市',
@@ -228,6 +252,9 @@
 			'nav.report': 'Daily report',
 			'nav.history': 'Health code',
 			'nav.dashboard': 'Dashboard',
+			'nav.cases': 'Cases',
+			'nav.observations': 'Observation',
+			'nav.chains': 'Chains',
 			'nav.back': 'Back to home',
 
 			'status.green': 'Green',
@@ -272,6 +299,26 @@
 			'code.rule.red_streak': 'Red: green after {n} normal check-ins in a row',
 			'code.rule.yellow_streak': 'Yellow: green after {n} normal check-ins in a row',
 			'code.rule.observation': 'Under medical observation',
+			'code.rule.post_discharge': '14 days of isolation after discharge',
+			'code.rule.case_suspected': 'Suspected case',
+			'code.rule.case_confirmed': 'Confirmed case',
+			'code.rule.case_clinical': 'Clinically diagnosed case',
+			'code.rule.case_asymptomatic': 'Asymptomatic infection',
+			'code.rule.no_case': 'No case record',
+
+			'cls.new': 'New',
+			'cls.suspected': 'Suspected',
+			'cls.confirmed': 'Confirmed',
+			'cls.clinical': 'Clinically diagnosed',
+			'cls.asymptomatic': 'Asymptomatic',
+			'cls.excluded': 'Excluded',
+			'cls.recovered': 'Recovered',
+			'cls.died': 'Died',
+			'sev.none': 'Not assessed',
+			'sev.mild': 'Mild',
+			'sev.common': 'Common',
+			'sev.severe': 'Severe',
+			'sev.critical': 'Critical',
 
 			'place.hubei': 'In Hubei',
 			'place.city': 'In the city',
@@ -325,6 +372,9 @@
 		});
 		document.querySelectorAll('[data-i18n-placeholder]').forEach(function (el) {
 			el.setAttribute('placeholder', t(el.getAttribute('data-i18n-placeholder')));
+		});
+		document.querySelectorAll('[data-i18n-alt]').forEach(function (el) {
+			el.setAttribute('alt', t(el.getAttribute('data-i18n-alt')));
 		});
 		document.querySelectorAll('[data-lang-switch]').forEach(function (el) {
 			el.lang = lang === 'en' ? 'zh-CN' : 'en';
