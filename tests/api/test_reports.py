@@ -30,8 +30,10 @@ CODE_FIELDS = ("colour", "rule", "since", "green_from", "normal_streak", "streak
                "reason")
 RED_ACTIONS = {"stay_home", "visit_fever_clinic", "report_office", "report_community"}
 POLICIES = {"2020-01-24-institute": "2020-01-24",
+            "2020-02-21-prevention-5th": "2020-02-21",
             "2020-04-08-wuhan-reopened": "2020-04-08",
-            "2020-09-01-school-reopened": "2020-09-01"}
+            "2020-09-01-school-reopened": "2020-09-01",
+            "2020-09-11-prevention-7th": "2020-09-11"}
 CJK = re.compile("[\u4e00-\u9fff]")
 
 
@@ -216,10 +218,13 @@ class ReportsTest(fk.ServerTestCase):
         # a student in Wuchang (Hubei)
         pid = self.person(kind="student", region="420106")
         expect = [
-            ("2020-04-07", "2020-01-24-institute", {"stay_in_place", "await_school_notice"}),
+            ("2020-02-20", "2020-01-24-institute", {"stay_in_place", "await_school_notice"}),
+            ("2020-02-21", "2020-02-21-prevention-5th", {"stay_in_place", "await_school_notice"}),
+            ("2020-04-07", "2020-02-21-prevention-5th", {"stay_in_place", "await_school_notice"}),
             ("2020-04-08", "2020-04-08-wuhan-reopened", {"await_school_notice"}),
             ("2020-08-31", "2020-04-08-wuhan-reopened", {"await_school_notice"}),
             ("2020-09-01", "2020-09-01-school-reopened", set()),
+            ("2020-09-11", "2020-09-11-prevention-7th", set()),
         ]
         for date, version, acts in expect:
             with self.subTest(date=date):
