@@ -53,7 +53,10 @@ app_open(const char *db, const struct app_options *opt, app_t **out,
 	rc = app__policies_load(a, err);
 	if (rc)
 		goto fail;
-	rc = store_open(db, NULL, &a->store, err);
+	{
+		struct store_options so = {.batch_max = a->opt.batch_max};
+		rc = store_open(db, &so, &a->store, err);
+	}
 	if (rc)
 		goto fail;
 	rc = store_migrate(a->store, NULL, NULL, err);

@@ -38,6 +38,7 @@ struct app_options {
 	int session_ttl_s;     /* session lifetime; 0 = 12 hours */
 	int pwhash_ops;        /* Argon2id opslimit; 0 = libsodium INTERACTIVE */
 	size_t pwhash_mem;     /* Argon2id memlimit; 0 = libsodium INTERACTIVE */
+	int batch_max;         /* most write jobs per commit; 0 = the store's default */
 };
 
 /* Open the store at db, apply migrations, load region lists if the

@@ -17,6 +17,7 @@ struct cli_config {
 	int threads;            /* HTTP worker threads */
 	int session_ttl_hours;  /* login session lifetime */
 	bool quiet;             /* no request log */
+	int batch_max;          /* writes per commit, 0 = default */
 };
 
 /* Fill cfg from defaults, the config file named in argv or the

@@ -16,7 +16,8 @@ static int
 open_app(const struct cli_config *cfg, app_t **app)
 {
 	struct fk_error err = {0};
-	struct app_options opt = {.session_ttl_s = cfg->session_ttl_hours * 3600};
+	struct app_options opt = {.session_ttl_s = cfg->session_ttl_hours * 3600,
+				  .batch_max = cfg->batch_max};
 	int rc = app_open(cfg->db, &opt, app, &err);
 	if (rc)
 		fprintf(stderr, "fangkong: %s: %s\n", cfg->db,
@@ -90,6 +91,7 @@ cmd_serve(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'}, {"listen", required_argument, NULL, 'l'},
 		{"web-dir", required_argument, NULL, 'w'}, {"threads", required_argument, NULL, 't'},
 		{"session-ttl-hours", required_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
+		{"batch-max", required_argument, NULL, 'b'},
 		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -124,15 +126,24 @@ cmd_serve(int argc, char **argv)
 			}
 			break;
 		case 'q': cfg.quiet = true; break;
+		case 'b':
+			cfg.batch_max = (int)strtol(optarg, &end, 10);
+			if (*end || cfg.batch_max < 1 || cfg.batch_max > 4096) {
+				fprintf(stderr, "fangkong serve: --batch-max must be 1..4096\n");
+				return 2;
+			}
+			break;
 		case 'c': break;
 		case 'h':
 			printf("usage: fangkong serve --db FILE [--listen 127.0.0.1:8080] [--web-dir DIR]\n"
-			       "                      [--threads 8] [--session-ttl-hours 12] [--quiet]\n\n"
+			       "                      [--threads 8] [--session-ttl-hours 12] [--quiet]\n"
+			       "                      [--batch-max 512]\n\n"
 			       "Serve the API and the pages.  Port 0 picks a free port; the URL is\n"
 			       "printed once the server listens.  One log line per request goes to\n"
 			       "stderr (method, route, status, microseconds) unless --quiet.\n"
 			       "SIGTERM or SIGINT: stop accepting, finish requests and queued writes,\n"
-			       "exit 0.\n");
+			       "exit 0.  --batch-max caps the writes committed together (group\n"
+			       "commit); 1 commits every write alone (for measurements).\n");
 			return 0;
 		default: return 2;
 		}

@@ -3,23 +3,34 @@
  * pending list) and the 1- and 2-hop trace of a case.  See
  * contactgraph.h for the contract; the invariants are here.
  *
- * Storage, for N subjects and E edges of which the first csr_edges are
- * in the CSR arrays and the rest pending:
+ * Storage, for N subjects, of which the first csr_subjects are in the
+ * CSR arrays:
  *
- *   ids[x]            id of dense index x, x < n_subjects
- *   slots[]           open addressing, linear probing: NONE or a dense
- *                     index; load <= 1/2 so a probe always ends
- *   edges[e]          dates and exposure id of edge e, e < n_edges
- *   offsets[x]        CSR: the half-edges of subject x < csr_subjects are
- *                     halves[offsets[x] .. offsets[x+1]-1]; subjects added
- *                     later have none there
- *   halves[]          2 * csr_edges half-edges {neighbour, edge | PROT}
- *   pend_head[x]      first pending half-edge of x, or NONE; allocated
- *                     only while edges are pending, then for every x <
- *                     pend_head_cap (>= n_subjects)
- *   pend[2k], [2k+1]  the half-edges of pending edge csr_edges + k, owned
- *                     by subject_a and subject_b, each linked to the next
- *                     pending half-edge of its owner
+ *   ids[x]             id of dense index x, x < n_subjects
+ *   slots[]            open addressing, linear probing: NONE or a dense
+ *                      index; load <= 1/2, so a probe always ends
+ *   offsets[x]         the half-edges of subject x < csr_subjects are
+ *                      positions offsets[x] .. offsets[x+1]-1 of the
+ *                      parallel arrays nbr_id, exposure_id, first_date,
+ *                      last_date (csr_halves positions in all)
+ *   pend_head[x]       first pending half-edge of x, or NONE; allocated
+ *                      only while edges are pending, then for every
+ *                      x < pend_head_cap (>= n_subjects)
+ *   pend[2k], [2k+1]   pending edge k seen from subject_a and from
+ *                      subject_b, each linked to the next pending
+ *                      half-edge of its owner
+ *
+ * Only unprotected exposures are stored: a trace never follows a
+ * protected one, so it only makes its subjects known and is counted.
+ *
+ * Why each half-edge carries the neighbour's id, the exposure id and
+ * both dates, rather than an index into shared edge records and an id
+ * table: a 2-hop trace reads every half-edge of 1 + (hop-1 count)
+ * subjects, and with indirections each contact found would cost two
+ * random memory reads (its id, its exposure) -- two trips to DRAM on a
+ * graph of millions.  Inline, the half-edges of one subject are read as
+ * four short sequential runs.  It costs 24 bytes per half-edge, 48 per
+ * stored exposure, instead of 32.
  *
  * A trace keeps its state in the caller's result, never in the graph, so
  * concurrent traces share nothing writable.
@@ -31,26 +42,19 @@
 #include <string.h>
 
 #define NONE UINT32_MAX
-#define PROT 0x80000000u /* protected bit of half.edge */
 
-/* One direction of an edge, as seen from its owner. */
-struct half {
-	uint32_t nbr;  /* dense index of the other subject */
-	uint32_t edge; /* edge number, | PROT if protected */
-};
-
-/* What both directions of an edge share.  One record, not parallel
- * arrays: a trace reads the dates and the id of an edge together, so
- * they cost one cache miss instead of three. */
-struct edge_rec {
-	int32_t first_date;
-	int32_t last_date;
-	int64_t exposure_id;
-};
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
 
 /* A half-edge of a pending edge, linked per owner. */
 struct pend_half {
-	struct half h;
+	int64_t nbr_id;
+	int64_t exposure_id;
+	int32_t first_date;
+	int32_t last_date;
 	uint32_t next; /* next pending half-edge of the same owner, or NONE */
 };
 
@@ -61,29 +65,30 @@ struct cg {
 	uint32_t *slots;
 	size_t slots_cap; /* a power of two >= 2 * n_subjects, or 0 */
 
-	struct edge_rec *edges;
-	size_t n_edges; /* pending ones included */
-	size_t edges_cap;
+	size_t n_edges;     /* every exposure accepted, protected included */
+	size_t n_protected; /* of them, protected (not stored) */
 
 	uint32_t *offsets; /* csr_subjects + 1 entries, or NULL */
-	struct half *halves;
+	int64_t *nbr_id;   /* the four arrays of csr_halves entries */
+	int64_t *exposure_id;
+	int32_t *first_date;
+	int32_t *last_date;
 	size_t csr_subjects;
-	size_t csr_edges;
+	size_t csr_halves;
 
 	uint32_t *pend_head; /* NULL while nothing is pending */
 	size_t pend_head_cap;
 	struct pend_half *pend;
+	size_t pend_halves;
 	size_t pend_cap; /* in half-edges */
 };
 
-/* A slot of a trace's visited set: dense index -> index of its contact. */
+/* A slot of a trace's visited set: contact id -> index in contacts. */
 struct cg__seen {
-	uint32_t gen; /* the slot is in use iff gen == scratch.seen_gen */
-	uint32_t node;
+	int64_t id;
 	uint32_t contact;
+	uint32_t gen; /* the slot is in use iff gen == scratch.seen_gen */
 };
-
-/* ---- subjects -------------------------------------------------------- */
 
 /* Spread an id over 64 bits so that sequential ids and ids that differ
  * only in their high bits both land on distinct slots. */
@@ -95,6 +100,8 @@ id_hash(int64_t id)
 	x *= UINT64_C(0x9e3779b97f4a7c15);
 	return x ^ (x >> 29);
 }
+
+/* ---- subjects -------------------------------------------------------- */
 
 /* Dense index of id, or NONE. */
 static uint32_t
@@ -157,7 +164,7 @@ subjects_reserve(cg_t *g, size_t more)
 	return 0;
 }
 
-/* Dense index of id, made if new.  Needs subjects_reserve(g, 1) first. */
+/* Dense index of id, made if new; subjects_reserve() made the room. */
 static uint32_t
 subject_intern(cg_t *g, int64_t id)
 {
@@ -195,17 +202,33 @@ cg_edge_validate(const struct cg_edge *e, struct fk_error *err)
 	return 0;
 }
 
-static inline struct edge_rec
-edge_rec_of(const struct cg_edge *e)
+/* Allocate the four half-edge arrays for n positions (all or none). */
+static int
+halves_alloc(size_t n, int64_t **nbr_id, int64_t **exposure_id, int32_t **first_date,
+	     int32_t **last_date)
 {
-	return (struct edge_rec){e->first_date, e->last_date, e->exposure_id};
+	size_t k = n ? n : 1;
+	*nbr_id = malloc(k * sizeof **nbr_id);
+	*exposure_id = malloc(k * sizeof **exposure_id);
+	*first_date = malloc(k * sizeof **first_date);
+	*last_date = malloc(k * sizeof **last_date);
+	if (*nbr_id && *exposure_id && *first_date && *last_date)
+		return 0;
+	free(*nbr_id);
+	free(*exposure_id);
+	free(*first_date);
+	free(*last_date);
+	*nbr_id = *exposure_id = NULL;
+	*first_date = *last_date = NULL;
+	return FK_ENOMEM;
 }
 
 int
 cg_build(const struct cg_edge *edges, size_t n, cg_t **out)
 {
 	cg_t *g = NULL;
-	uint32_t *ends = NULL; /* dense subject_a, subject_b of each edge */
+	uint32_t *ends = NULL; /* dense subject_a, subject_b of each stored edge */
+	size_t stored = 0;
 	int rc;
 
 	if (out == NULL)
@@ -219,44 +242,42 @@ cg_build(const struct cg_edge *edges, size_t n, cg_t **out)
 		rc = cg_edge_validate(&edges[i], NULL);
 		if (rc)
 			return rc;
+		stored += !edges[i].protected;
 	}
 
 	rc = FK_ENOMEM;
 	g = calloc(1, sizeof *g);
 	if (g == NULL)
 		goto out;
-	if (n > 0) {
-		ends = malloc(2 * n * sizeof *ends);
-		g->edges = malloc(n * sizeof *g->edges);
-		if (ends == NULL || g->edges == NULL)
-			goto out;
-		g->edges_cap = n;
-	}
-
-	for (size_t i = 0; i < n; i++) {
+	ends = malloc((2 * stored + 1) * sizeof *ends);
+	if (ends == NULL)
+		goto out;
+	for (size_t i = 0, k = 0; i < n; i++) {
 		rc = subjects_reserve(g, 2);
 		if (rc)
 			goto out;
-		ends[2 * i] = subject_intern(g, edges[i].subject_a);
-		ends[2 * i + 1] = subject_intern(g, edges[i].subject_b);
-		g->edges[i] = edge_rec_of(&edges[i]);
+		uint32_t a = subject_intern(g, edges[i].subject_a);
+		uint32_t b = subject_intern(g, edges[i].subject_b);
+		if (!edges[i].protected) {
+			ends[k++] = a;
+			ends[k++] = b;
+		}
 	}
 	g->n_edges = n;
-	size_t nsub = g->n_subjects;
+	g->n_protected = n - stored;
+	size_t nsub = g->n_subjects, nhalf = 2 * stored;
 
-	/* Counting sort of the 2n half-edges by owner: offsets[x] counts,
-	 * then starts, then (after the fill advanced it) ends; shifting by
-	 * one turns ends back into starts. */
+	/* Counting sort of the half-edges by owner: offsets[x] counts, then
+	 * starts, then (after the fill advanced it) ends; shifting by one
+	 * turns ends back into starts. */
 	rc = FK_ENOMEM;
 	g->offsets = calloc(nsub + 1, sizeof *g->offsets);
 	if (g->offsets == NULL)
 		goto out;
-	if (n > 0) {
-		g->halves = malloc(2 * n * sizeof *g->halves);
-		if (g->halves == NULL)
-			goto out;
-	}
-	for (size_t i = 0; i < 2 * n; i++)
+	rc = halves_alloc(nhalf, &g->nbr_id, &g->exposure_id, &g->first_date, &g->last_date);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < nhalf; i++)
 		g->offsets[ends[i]]++;
 	uint32_t start = 0;
 	for (size_t x = 0; x < nsub; x++) {
@@ -264,17 +285,23 @@ cg_build(const struct cg_edge *edges, size_t n, cg_t **out)
 		g->offsets[x] = start;
 		start += deg;
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t a = ends[2 * i], b = ends[2 * i + 1];
-		uint32_t edge = (uint32_t)i | (edges[i].protected ? PROT : 0);
-		g->halves[g->offsets[a]++] = (struct half){b, edge};
-		g->halves[g->offsets[b]++] = (struct half){a, edge};
+	for (size_t i = 0, k = 0; i < n; i++) {
+		const struct cg_edge *e = &edges[i];
+		if (e->protected)
+			continue;
+		uint32_t pa = g->offsets[ends[k]]++, pb = g->offsets[ends[k + 1]]++;
+		k += 2;
+		g->nbr_id[pa] = e->subject_b;
+		g->nbr_id[pb] = e->subject_a;
+		g->exposure_id[pa] = g->exposure_id[pb] = e->exposure_id;
+		g->first_date[pa] = g->first_date[pb] = e->first_date;
+		g->last_date[pa] = g->last_date[pb] = e->last_date;
 	}
 	memmove(g->offsets + 1, g->offsets, nsub * sizeof *g->offsets);
 	g->offsets[0] = 0;
-	assert(g->offsets[nsub] == 2 * n);
+	assert(g->offsets[nsub] == nhalf);
 	g->csr_subjects = nsub;
-	g->csr_edges = n;
+	g->csr_halves = nhalf;
 
 	/* Give back the doubling slack of ids; keep it if realloc says no. */
 	if (nsub > 0 && nsub < g->ids_cap) {
@@ -300,9 +327,11 @@ cg_free(cg_t *g)
 		return;
 	free(g->ids);
 	free(g->slots);
-	free(g->edges);
 	free(g->offsets);
-	free(g->halves);
+	free(g->nbr_id);
+	free(g->exposure_id);
+	free(g->first_date);
+	free(g->last_date);
 	free(g->pend_head);
 	free(g->pend);
 	free(g);
@@ -313,25 +342,8 @@ cg_free(cg_t *g)
 static size_t
 pending_limit(const cg_t *g)
 {
-	size_t eighth = g->csr_edges / 8;
+	size_t eighth = g->csr_halves / 16; /* 1/8 of the stored edges */
 	return eighth > CG_PENDING_MIN ? eighth : CG_PENDING_MIN;
-}
-
-/* Room for one more edge record. */
-static int
-edges_reserve(cg_t *g)
-{
-	if (g->n_edges < g->edges_cap)
-		return 0;
-	size_t cap = g->edges_cap + g->edges_cap / 2 + 64;
-	if (cap > CG_EDGES_MAX)
-		cap = CG_EDGES_MAX;
-	struct edge_rec *e = realloc(g->edges, cap * sizeof *e);
-	if (e == NULL)
-		return FK_ENOMEM;
-	g->edges = e;
-	g->edges_cap = cap;
-	return 0;
 }
 
 /* Room for one more pending edge, and a pending head for every subject
@@ -347,8 +359,7 @@ pending_reserve(cg_t *g)
 		g->pend_head = h;
 		g->pend_head_cap = g->ids_cap;
 	}
-	size_t used = 2 * (g->n_edges - g->csr_edges);
-	if (used + 2 > g->pend_cap) {
+	if (g->pend_halves + 2 > g->pend_cap) {
 		size_t cap = g->pend_cap ? g->pend_cap * 2 : 64;
 		struct pend_half *p = realloc(g->pend, cap * sizeof *p);
 		if (p == NULL)
@@ -371,7 +382,7 @@ cg_add(cg_t *g, const struct cg_edge *e)
 		return rc;
 	if (g->n_edges >= CG_EDGES_MAX)
 		return FK_ETOOBIG;
-	if (g->n_edges - g->csr_edges >= pending_limit(g)) {
+	if (!e->protected && g->pend_halves / 2 >= pending_limit(g)) {
 		rc = cg_compact(g);
 		if (rc)
 			return rc;
@@ -380,41 +391,46 @@ cg_add(cg_t *g, const struct cg_edge *e)
 	size_t new_subjects = (subject_find(g, e->subject_a) == NONE) +
 			      (subject_find(g, e->subject_b) == NONE);
 	rc = subjects_reserve(g, new_subjects);
-	if (rc == 0)
-		rc = edges_reserve(g);
-	if (rc == 0)
+	if (rc == 0 && !e->protected)
 		rc = pending_reserve(g);
 	if (rc)
 		return rc;
 
 	uint32_t a = subject_intern(g, e->subject_a);
 	uint32_t b = subject_intern(g, e->subject_b);
-	uint32_t edge = (uint32_t)g->n_edges;
-	uint32_t flag = e->protected ? PROT : 0;
-	uint32_t k = (uint32_t)(2 * (g->n_edges - g->csr_edges));
-	g->edges[edge] = edge_rec_of(e);
-	g->pend[k] = (struct pend_half){{b, edge | flag}, g->pend_head[a]};
-	g->pend_head[a] = k;
-	g->pend[k + 1] = (struct pend_half){{a, edge | flag}, g->pend_head[b]};
-	g->pend_head[b] = k + 1;
 	g->n_edges++;
+	if (e->protected) {
+		g->n_protected++;
+		return 0;
+	}
+	uint32_t k = (uint32_t)g->pend_halves;
+	g->pend[k] = (struct pend_half){e->subject_b, e->exposure_id, e->first_date, e->last_date,
+					g->pend_head[a]};
+	g->pend_head[a] = k;
+	g->pend[k + 1] = (struct pend_half){e->subject_a, e->exposure_id, e->first_date,
+					    e->last_date, g->pend_head[b]};
+	g->pend_head[b] = k + 1;
+	g->pend_halves += 2;
 	return 0;
 }
 
 int
 cg_compact(cg_t *g)
 {
+	int64_t *nbr_id, *exposure_id;
+	int32_t *first_date, *last_date;
+
 	if (g == NULL)
 		return FK_EINVAL;
-	if (g->n_edges == g->csr_edges)
-		return 0; /* subjects only ever come with an edge */
+	if (g->pend_halves == 0 && g->csr_subjects == g->n_subjects)
+		return 0;
 
-	size_t nsub = g->n_subjects, nhalf = 2 * g->n_edges;
+	size_t nsub = g->n_subjects, nhalf = g->csr_halves + g->pend_halves;
 	uint32_t *offsets = malloc((nsub + 1) * sizeof *offsets);
-	struct half *halves = malloc(nhalf * sizeof *halves);
-	if (offsets == NULL || halves == NULL) {
+	if (offsets == NULL)
+		return FK_ENOMEM;
+	if (halves_alloc(nhalf, &nbr_id, &exposure_id, &first_date, &last_date)) {
 		free(offsets);
-		free(halves);
 		return FK_ENOMEM;
 	}
 	uint32_t pos = 0;
@@ -422,26 +438,42 @@ cg_compact(cg_t *g)
 		offsets[x] = pos;
 		if (x < g->csr_subjects) {
 			uint32_t from = g->offsets[x], deg = g->offsets[x + 1] - from;
-			memcpy(halves + pos, g->halves + from, deg * sizeof *halves);
+			memcpy(nbr_id + pos, g->nbr_id + from, deg * sizeof *nbr_id);
+			memcpy(exposure_id + pos, g->exposure_id + from, deg * sizeof *exposure_id);
+			memcpy(first_date + pos, g->first_date + from, deg * sizeof *first_date);
+			memcpy(last_date + pos, g->last_date + from, deg * sizeof *last_date);
 			pos += deg;
 		}
-		for (uint32_t h = g->pend_head[x]; h != NONE; h = g->pend[h].next)
-			halves[pos++] = g->pend[h].h;
+		if (g->pend_head == NULL || x >= g->pend_head_cap)
+			continue;
+		for (uint32_t h = g->pend_head[x]; h != NONE; h = g->pend[h].next, pos++) {
+			nbr_id[pos] = g->pend[h].nbr_id;
+			exposure_id[pos] = g->pend[h].exposure_id;
+			first_date[pos] = g->pend[h].first_date;
+			last_date[pos] = g->pend[h].last_date;
+		}
 	}
 	offsets[nsub] = pos;
 	assert(pos == nhalf);
 
 	free(g->offsets);
-	free(g->halves);
+	free(g->nbr_id);
+	free(g->exposure_id);
+	free(g->first_date);
+	free(g->last_date);
 	free(g->pend_head);
 	free(g->pend);
 	g->offsets = offsets;
-	g->halves = halves;
+	g->nbr_id = nbr_id;
+	g->exposure_id = exposure_id;
+	g->first_date = first_date;
+	g->last_date = last_date;
 	g->csr_subjects = nsub;
-	g->csr_edges = g->n_edges;
+	g->csr_halves = nhalf;
 	g->pend_head = NULL;
 	g->pend_head_cap = 0;
 	g->pend = NULL;
+	g->pend_halves = 0;
 	g->pend_cap = 0;
 	return 0;
 }
@@ -463,7 +495,7 @@ cg_edge_count(const cg_t *g)
 size_t
 cg_pending_count(const cg_t *g)
 {
-	return g ? g->n_edges - g->csr_edges : 0;
+	return g ? g->pend_halves / 2 : 0;
 }
 
 size_t
@@ -471,21 +503,15 @@ cg_memory_bytes(const cg_t *g)
 {
 	if (g == NULL)
 		return 0;
+	size_t half = sizeof *g->nbr_id + sizeof *g->exposure_id + sizeof *g->first_date +
+		      sizeof *g->last_date;
 	return sizeof *g + g->ids_cap * sizeof *g->ids + g->slots_cap * sizeof *g->slots +
-	       g->edges_cap * sizeof *g->edges +
 	       (g->offsets ? (g->csr_subjects + 1) * sizeof *g->offsets : 0) +
-	       2 * g->csr_edges * sizeof *g->halves + g->pend_head_cap * sizeof *g->pend_head +
-	       g->pend_cap * sizeof *g->pend;
+	       (g->nbr_id ? (g->csr_halves ? g->csr_halves : 1) * half : 0) +
+	       g->pend_head_cap * sizeof *g->pend_head + g->pend_cap * sizeof *g->pend;
 }
 
 /* ---- trace ----------------------------------------------------------- */
-
-/* First slot to probe for a dense index (Fibonacci hashing). */
-static inline size_t
-seen_hash(uint32_t node)
-{
-	return (size_t)(((uint64_t)node * UINT64_C(0x9e3779b97f4a7c15)) >> 32);
-}
 
 /* Room for one more contact, and a visited set at most half full after
  * adding it.  Growing the set re-inserts the contacts found so far. */
@@ -499,9 +525,13 @@ result_reserve(cg_trace_result_t *r)
 		if (c == NULL)
 			return FK_ENOMEM;
 		r->contacts = c;
+		struct cg_contact *t = realloc(r->scratch.sort_tmp, cap * sizeof *t);
+		if (t == NULL)
+			return FK_ENOMEM; /* contacts merely has room to spare */
+		r->scratch.sort_tmp = t;
 		uint32_t *node = realloc(r->scratch.node, cap * sizeof *node);
 		if (node == NULL)
-			return FK_ENOMEM; /* contacts merely has room to spare */
+			return FK_ENOMEM;
 		r->scratch.node = node;
 		r->scratch.cap = cap;
 	}
@@ -514,10 +544,10 @@ result_reserve(cg_trace_result_t *r)
 			return FK_ENOMEM;
 		size_t mask = cap - 1;
 		for (size_t i = 0; i < r->count; i++) {
-			size_t j = seen_hash(r->scratch.node[i]) & mask;
-			for (; seen[j].gen == 1; j = (j + 1) & mask)
-				;
-			seen[j] = (struct cg__seen){1, r->scratch.node[i], (uint32_t)i};
+			size_t j = id_hash(r->contacts[i].id) & mask;
+			while (seen[j].gen == 1)
+				j = (j + 1) & mask;
+			seen[j] = (struct cg__seen){r->contacts[i].id, (uint32_t)i, 1};
 		}
 		free(r->scratch.seen);
 		r->scratch.seen = seen;
@@ -539,24 +569,6 @@ seen_reset(cg_trace_result_t *r)
 	}
 }
 
-/* The contact index of node, or NONE with *slot the free slot for it.
- * The set must have a free slot (result_reserve). */
-static inline uint32_t
-seen_find(const cg_trace_result_t *r, uint32_t node, size_t *slot)
-{
-	size_t mask = r->scratch.seen_cap - 1;
-	size_t j = seen_hash(node) & mask;
-	for (;; j = (j + 1) & mask) {
-		const struct cg__seen *s = &r->scratch.seen[j];
-		if (s->gen != r->scratch.seen_gen) {
-			*slot = j;
-			return NONE;
-		}
-		if (s->node == node)
-			return s->contact;
-	}
-}
-
 /* Does an exposure ending on last, with that id, reached through via,
  * set a later end of observation than what c holds?  (See the header:
  * latest last_date, then smallest exposure id, then smallest via.) */
@@ -570,87 +582,61 @@ better(int32_t last, int64_t exposure_id, int64_t via_id, const struct cg_contac
 	return via_id < c->via_id;
 }
 
-/* Subject nbr is reached at this hop from subject via by edge `edge`
- * (already filtered for protection and window): record it, or improve
- * the exposure of a contact met before at the same hop.  A subject met
- * at hop 1 stays at hop 1. */
-static int
-offer(const cg_t *g, cg_trace_result_t *r, uint32_t nbr, int32_t hop, uint32_t via, uint32_t edge)
+/* Subject id is reached at this hop from via_id by an exposure (already
+ * filtered for the window and the case): record it, or improve the
+ * exposure of a contact met before at the same hop.  A subject met at
+ * hop 1 stays at hop 1. */
+static inline int
+offer(cg_trace_result_t *r, int64_t id, int32_t hop, int64_t via_id, int64_t exposure_id,
+      int32_t last_date)
 {
-	size_t slot = 0;
-	uint32_t ci;
-
-	int rc = result_reserve(r);
-	if (rc)
-		return rc;
-	ci = seen_find(r, nbr, &slot);
-	const struct edge_rec *er;
-	if (ci != NONE) {
-		struct cg_contact *c = &r->contacts[ci];
-		if (c->hop != hop)
-			return 0;
-		er = &g->edges[edge];
-		if (better(er->last_date, er->exposure_id, g->ids[via], c)) {
-			c->via_id = g->ids[via];
-			c->exposure_id = er->exposure_id;
-			c->last_date = er->last_date;
+	if (r->count + 1 > r->scratch.cap || (r->count + 1) * 2 > r->scratch.seen_cap) {
+		int rc = result_reserve(r);
+		if (rc)
+			return rc;
+	}
+	struct cg__seen *seen = r->scratch.seen;
+	size_t mask = r->scratch.seen_cap - 1;
+	uint32_t gen = r->scratch.seen_gen;
+	size_t j = id_hash(id) & mask;
+	for (; seen[j].gen == gen; j = (j + 1) & mask) {
+		if (seen[j].id != id)
+			continue;
+		struct cg_contact *c = &r->contacts[seen[j].contact];
+		if (c->hop == hop && better(last_date, exposure_id, via_id, c)) {
+			c->via_id = via_id;
+			c->exposure_id = exposure_id;
+			c->last_date = last_date;
 		}
 		return 0;
 	}
-	er = &g->edges[edge];
-	ci = (uint32_t)r->count++;
-	r->contacts[ci] = (struct cg_contact){
-		.id = g->ids[nbr],
-		.via_id = g->ids[via],
-		.exposure_id = er->exposure_id,
-		.last_date = er->last_date,
-		.hop = hop,
-	};
-	r->scratch.node[ci] = nbr;
-	r->scratch.seen[slot] = (struct cg__seen){r->scratch.seen_gen, nbr, ci};
+	uint32_t ci = (uint32_t)r->count++;
+	r->contacts[ci] = (struct cg_contact){id, via_id, exposure_id, last_date, hop};
+	seen[j] = (struct cg__seen){id, ci, gen};
 	return 0;
 }
 
-struct trace_query {
-	uint32_t source;
-	int32_t window_from;
-	int32_t window_to;
-};
-
-/* One half-edge of subject x, at this hop of the trace q. */
-static inline int
-consider(const cg_t *g, cg_trace_result_t *r, const struct trace_query *q, uint32_t x, int32_t hop,
-	 struct half h)
-{
-	if (h.edge & PROT)
-		return 0;
-	if (hop == 1) {
-		const struct edge_rec *er = &g->edges[h.edge];
-		if (er->first_date > q->window_to || er->last_date < q->window_from)
-			return 0;
-	} else if (h.nbr == q->source) {
-		return 0;
-	}
-	return offer(g, r, h.nbr, hop, x, h.edge);
-}
-
-/* Every half-edge of subject x: its CSR range, then its pending list. */
+/* Hop 1: the exposures of subject x (the case) that overlap the window. */
 static int
-scan(const cg_t *g, cg_trace_result_t *r, const struct trace_query *q, uint32_t x, int32_t hop)
+scan_hop1(const cg_t *g, cg_trace_result_t *r, uint32_t x, int64_t case_id, int32_t from,
+	  int32_t to)
 {
 	int rc;
 	if (x < g->csr_subjects) {
-		const struct half *h = g->halves + g->offsets[x];
-		const struct half *end = g->halves + g->offsets[x + 1];
-		for (; h < end; h++) {
-			rc = consider(g, r, q, x, hop, *h);
+		for (uint32_t p = g->offsets[x], end = g->offsets[x + 1]; p < end; p++) {
+			if (g->first_date[p] > to || g->last_date[p] < from)
+				continue;
+			rc = offer(r, g->nbr_id[p], 1, case_id, g->exposure_id[p], g->last_date[p]);
 			if (rc)
 				return rc;
 		}
 	}
 	if (g->pend_head != NULL && x < g->pend_head_cap) {
-		for (uint32_t p = g->pend_head[x]; p != NONE; p = g->pend[p].next) {
-			rc = consider(g, r, q, x, hop, g->pend[p].h);
+		for (uint32_t h = g->pend_head[x]; h != NONE; h = g->pend[h].next) {
+			const struct pend_half *p = &g->pend[h];
+			if (p->first_date > to || p->last_date < from)
+				continue;
+			rc = offer(r, p->nbr_id, 1, case_id, p->exposure_id, p->last_date);
 			if (rc)
 				return rc;
 		}
@@ -658,11 +644,107 @@ scan(const cg_t *g, cg_trace_result_t *r, const struct trace_query *q, uint32_t 
 	return 0;
 }
 
+/* Hop 2: every exposure of subject x (the hop-1 contact via_id), except
+ * those with the case. */
 static int
-contact_cmp(const void *pa, const void *pb)
+scan_hop2(const cg_t *g, cg_trace_result_t *r, uint32_t x, int64_t via_id, int64_t case_id)
 {
-	const struct cg_contact *a = pa, *b = pb;
-	return (a->id > b->id) - (a->id < b->id);
+	int rc;
+	if (x < g->csr_subjects) {
+		for (uint32_t p = g->offsets[x], end = g->offsets[x + 1]; p < end; p++) {
+			if (g->nbr_id[p] == case_id)
+				continue;
+			rc = offer(r, g->nbr_id[p], 2, via_id, g->exposure_id[p], g->last_date[p]);
+			if (rc)
+				return rc;
+		}
+	}
+	if (g->pend_head != NULL && x < g->pend_head_cap) {
+		for (uint32_t h = g->pend_head[x]; h != NONE; h = g->pend[h].next) {
+			const struct pend_half *p = &g->pend[h];
+			if (p->nbr_id == case_id)
+				continue;
+			rc = offer(r, p->nbr_id, 2, via_id, p->exposure_id, p->last_date);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The dense indexes of the hop-1 contacts, into scratch.node.  Each is a
+ * chain of dependent reads (hash slot, id, CSR offsets, half-edges),
+ * each likely a cache miss on a large graph; walking the contacts in
+ * stages, prefetching the next link of every chain before following
+ * any, overlaps the misses of different contacts instead of paying them
+ * one after another.
+ */
+static void
+resolve_hop1(const cg_t *g, cg_trace_result_t *r)
+{
+	size_t n = r->hop1_count, mask = g->slots_cap - 1;
+	uint32_t *node = r->scratch.node;
+
+	for (size_t i = 0; i < n; i++)
+		PREFETCH(&g->slots[id_hash(r->contacts[i].id) & mask]);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t x = g->slots[id_hash(r->contacts[i].id) & mask];
+		if (x != NONE)
+			PREFETCH(&g->ids[x]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		node[i] = subject_find(g, r->contacts[i].id);
+		assert(node[i] != NONE); /* a neighbour is a subject */
+		if (node[i] < g->csr_subjects)
+			PREFETCH(&g->offsets[node[i]]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (node[i] >= g->csr_subjects)
+			continue;
+		uint32_t p = g->offsets[node[i]];
+		PREFETCH(&g->nbr_id[p]);
+		PREFETCH(&g->exposure_id[p]);
+		PREFETCH(&g->last_date[p]);
+	}
+}
+
+/* Sort contacts by id: insertion sort of runs of 16, then bottom-up
+ * merges through tmp.  Ids are distinct, so stability does not matter;
+ * no comparison callback, unlike qsort. */
+static void
+sort_by_id(struct cg_contact *a, struct cg_contact *tmp, size_t n)
+{
+	enum { RUN = 16 };
+	for (size_t lo = 0; lo < n; lo += RUN) {
+		size_t hi = lo + RUN < n ? lo + RUN : n;
+		for (size_t i = lo + 1; i < hi; i++) {
+			struct cg_contact v = a[i];
+			size_t j = i;
+			for (; j > lo && a[j - 1].id > v.id; j--)
+				a[j] = a[j - 1];
+			a[j] = v;
+		}
+	}
+	struct cg_contact *src = a, *dst = tmp;
+	for (size_t width = RUN; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				dst[k++] = src[i].id < src[j].id ? src[i++] : src[j++];
+			while (i < mid)
+				dst[k++] = src[i++];
+			while (j < hi)
+				dst[k++] = src[j++];
+		}
+		struct cg_contact *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof *a);
 }
 
 int
@@ -680,24 +762,23 @@ cg_trace(const cg_t *g, int64_t source_id, int32_t window_from, int32_t window_t
 	if (source == NONE)
 		return FK_ENOTFOUND;
 
-	struct trace_query q = {source, window_from, window_to};
 	seen_reset(out);
-	rc = scan(g, out, &q, source, 1);
+	rc = scan_hop1(g, out, source, source_id, window_from, window_to);
 	if (rc)
 		goto fail;
 	out->hop1_count = out->count;
-	if (hops == 2) {
+	if (hops == 2 && out->hop1_count > 0) {
+		resolve_hop1(g, out);
 		/* out->count grows as hop 2 is found; the first hop1_count
-		 * entries stay the hop-1 contacts. */
+		 * entries stay the hop-1 contacts, and node[] theirs. */
 		for (size_t i = 0; i < out->hop1_count; i++) {
-			rc = scan(g, out, &q, out->scratch.node[i], 2);
+			rc = scan_hop2(g, out, out->scratch.node[i], out->contacts[i].id, source_id);
 			if (rc)
 				goto fail;
 		}
 	}
 	out->hop2_count = out->count - out->hop1_count;
-	if (out->count > 1)
-		qsort(out->contacts, out->count, sizeof *out->contacts, contact_cmp);
+	sort_by_id(out->contacts, out->scratch.sort_tmp, out->count);
 	return 0;
 fail:
 	out->count = out->hop1_count = out->hop2_count = 0;
@@ -710,6 +791,7 @@ cg_trace_result_free(cg_trace_result_t *r)
 	if (r == NULL)
 		return;
 	free(r->contacts);
+	free(r->scratch.sort_tmp);
 	free(r->scratch.node);
 	free(r->scratch.seen);
 	*r = (cg_trace_result_t)CG_TRACE_RESULT_INIT;
