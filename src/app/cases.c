@@ -3,6 +3,7 @@
  * and who may call them; the rules themselves are in core/epi.c.
  */
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,24 @@ app_subject_create(app_t *a, const actor_t *actor, subject_t *sub, const char *i
 	*existing = j.existing;
 	*dups = j.dups;
 	*n_dups = j.n_dups;
+	if (rc == FK_ECONFLICT && j.n_dups) {
+		/* the candidates offered for a merge are shown: audit them */
+		struct fk_error aerr = {0};
+		int64_t *ids = calloc(j.n_dups, sizeof *ids);
+		int arc = ids ? 0 : FK_ENOMEM;
+		for (size_t i = 0; ids && i < j.n_dups; i++)
+			ids[i] = j.dups[i].id;
+		if (arc == 0)
+			arc = audit_reads(a, actor, "subject", ids, j.n_dups, "duplicate candidates",
+					  &aerr);
+		free(ids);
+		if (arc) {
+			free(*dups);
+			*dups = NULL;
+			*n_dups = 0;
+			return fk_error_set(err, arc, "", "cannot write the audit log");
+		}
+	}
 	return rc;
 }
 
@@ -321,17 +340,40 @@ app_subject_merge(app_t *a, const actor_t *actor, int64_t from, int64_t into,
 
 /* ---- observations opened by contacts --------------------------------------------- */
 
+/* True if the subject has an active case (then they are treated as a
+ * case, not observed as a contact). */
+static int
+has_active_case(store_tx_t *tx, int64_t subject_id, bool *active)
+{
+	case_rec_t *cs = NULL;
+	size_t n = 0;
+	int rc = store_tx_cases_of_subject(tx, subject_id, &cs, &n);
+	*active = false;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		*active |= case_class_active(cs[i].classification);
+	free(cs);
+	return rc;
+}
+
 /* Open, or extend (never shorten), the contact's observation to end,
- * with a placement and follow-up slots.  *obs gets it. */
+ * with a placement and follow-up slots.  *obs gets it (id 0 when the
+ * contact is an active case and is not observed). */
 static int
 observe_contact(store_tx_t *tx, const actor_t *actor, int64_t subject_id, int64_t case_id,
 		int32_t last_exposure, int32_t end, const char *kind, observation_t *obs,
 		bool *opened, struct fk_error *err)
 {
 	int32_t today = app_today();
-	int rc = store_tx_observation_open_of(tx, subject_id, obs);
+	bool is_case = false;
+	int rc = has_active_case(tx, subject_id, &is_case);
 
 	*opened = false;
+	memset(obs, 0, sizeof *obs);
+	if (rc)
+		return fk_error_set(err, rc, "", "cannot read cases");
+	if (is_case)
+		return 0;
+	rc = store_tx_observation_open_of(tx, subject_id, obs);
 	if (rc == 0) {
 		if (end > obs->end_date || last_exposure > obs->last_exposure) {
 			if (end > obs->end_date)
@@ -469,6 +511,14 @@ case_create_job(store_tx_t *tx, void *arg, struct fk_error *err)
 				    (long long)j->c->subject_id);
 	if (rc)
 		return fk_error_set(err, rc, "", "cannot read subjects");
+	{
+		bool active = false;
+		if ((rc = has_active_case(tx, j->c->subject_id, &active)))
+			return fk_error_set(err, rc, "", "cannot read cases");
+		if (active)
+			return fk_error_set(err, FK_ECONFLICT, "subject_id",
+					    "this person already has an active case; change its classification");
+	}
 	j->c->reported_at = app_now();
 	j->c->created_at = j->c->reported_at;
 	by_of(j->actor, j->c->created_by, sizeof j->c->created_by);
@@ -516,15 +566,20 @@ app_case_create(app_t *a, const actor_t *actor, case_rec_t *c, struct fk_error *
 	if (c->class_date > today || (c->dates.onset && c->class_date < c->dates.onset))
 		return fk_error_set(err, FK_EINVAL, "class_date",
 				    "the classification date must be between onset and today");
-	if ((rc = case_transition_check(CASE_NEW, c->classification, c->class_date, c->region_code,
-					err)))
-		return fk_error_set(err, rc, strcmp(err->field, "to") == 0 ? "classification"
-									    : err->field,
-				    "%s", err->message);
+	{
+		/* the request names these fields classification and class_date */
+		struct fk_error terr = {0};
+		if ((rc = case_transition_check(CASE_NEW, c->classification, c->class_date,
+						c->region_code, &terr)))
+			return fk_error_set(err, rc,
+					    strcmp(terr.field, "to") == 0 ? "classification" : "class_date",
+					    "%s", terr.message);
+	}
 	if (c->detected_at == 0)
 		c->detected_at = app_now();
-	if (c->detected_at > app_now() + 60)
-		return fk_error_set(err, FK_EINVAL, "detected_at", "detected_at is in the future");
+	if (c->detected_at < 1575129600 /* 2019-12-01 */ || c->detected_at > app_now() + 60)
+		return fk_error_set(err, FK_EINVAL, "detected_at",
+				    "detected_at must be a Unix time from December 2019 to now");
 	if ((unsigned)c->severity >= SEV_COUNT)
 		return fk_error_set(err, FK_EINVAL, "severity", "unknown severity");
 	if (c->severity != SEV_NONE && c->severity_date == 0)
@@ -793,7 +848,7 @@ app_placement_add(app_t *a, const actor_t *actor, placement_t *p, struct fk_erro
 	if (!is_official(actor))
 		return fk_error_set(err, FK_EPERM, "", "officials record placements");
 	if (store_subject_get(a->store, p->subject_id, &s) || subject_visible(actor, &s))
-		return fk_error_set(err, FK_ENOTFOUND, "subject_id", "no person %lld",
+		return fk_error_set(err, FK_EINVAL, "subject_id", "no person %lld",
 				    (long long)p->subject_id);
 	for (int i = 0; types[i]; i++)
 		ok |= strcmp(p->place_type, types[i]) == 0;
@@ -848,7 +903,7 @@ contact_of_side(store_tx_t *tx, struct exposure_job *j, int64_t side, int64_t ot
 			continue;
 		rc = observe_contact(tx, j->actor, other, cs[i].id, last,
 				     observation_end_for(last, pol), j->kind, &obs, &opened, err);
-		if (rc == 0) {
+		if (rc == 0 && obs.id) {
 			j->out->contact_subject = other;
 			j->out->observation_id = obs.id;
 			j->out->observation_end = obs.end_date;
@@ -1018,6 +1073,11 @@ app_case_contacts(app_t *a, const actor_t *actor, int64_t case_id, int hops, str
 	}
 	for (size_t i = 0; rc == 0 && i < len; i++) {
 		observation_t obs;
+		subject_t sub;
+		/* the office sees its own people; an outsider stays nameless */
+		if (!actor->cli && actor->user.role == ROLE_OFFICE &&
+		    (store_subject_get(a->store, list[i].subject_id, &sub) || !sub.person_id[0]))
+			list[i].name[0] = '\0';
 		if (store_observation_open_of(a->store, list[i].subject_id, &obs) == 0) {
 			list[i].observation_id = obs.id;
 			list[i].observation_end = obs.end_date;
@@ -1158,9 +1218,15 @@ obs_job(store_tx_t *tx, void *arg, struct fk_error *err)
 					    "an observation is never shortened without a reason");
 		if (j->end < o.start_date)
 			return fk_error_set(err, FK_EINVAL, "end_date", "end_date is before the start");
+		if (j->end > o.end_date + 365)
+			return fk_error_set(err, FK_EINVAL, "end_date",
+					    "an observation is extended by at most a year at a time");
 		if (j->end > o.end_date && (rc = store_tx_followups_ensure(tx, o.id, o.end_date,
 									   j->end - 1)))
 			return fk_error_set(err, rc, "", "cannot plan the follow-ups");
+		/* shortened: the slots after the new end are not due */
+		if (j->end < o.end_date && (rc = store_tx_followups_trim(tx, o.id, j->end)))
+			return fk_error_set(err, rc, "", "cannot update the follow-ups");
 		o.end_date = j->end;
 	}
 	snprintf(o.note, sizeof o.note, "%s", j->reason ? j->reason : "");
@@ -1313,12 +1379,34 @@ app_followups_missed(app_t *a, const actor_t *actor, int32_t date, const char *s
 		     followup_t **out, size_t *n)
 {
 	struct observation_query q = {0};
+	int rc;
 	*out = NULL;
 	*n = 0;
 	if (!actor->cli && actor->user.role != ROLE_OFFICIAL && actor->user.role != ROLE_OFFICE)
 		return FK_EPERM;
 	observation_scope(actor, &q);
-	return store_followups_missed(a->store, &q, date, slot, out, n);
+	rc = store_followups_missed(a->store, &q, date, slot, out, n);
+	/* a missed follow-up names its observation; audit the people behind them */
+	if (rc == 0 && *n) {
+		int64_t *ids = calloc(*n, sizeof *ids);
+		struct fk_error err = {0};
+		if (ids == NULL)
+			rc = FK_ENOMEM;
+		for (size_t i = 0; ids && i < *n; i++) {
+			observation_t o;
+			ids[i] = store_observation_get(a->store, (*out)[i].observation_id, &o) == 0
+					 ? o.subject_id : 0;
+		}
+		if (rc == 0)
+			rc = audit_reads(a, actor, "subject", ids, *n, "missed follow-ups", &err);
+		free(ids);
+	}
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 int
@@ -1360,6 +1448,32 @@ app__observation_checkin(store_tx_t *tx, const actor_t *actor, const report_rec_
 	return rc;
 }
 
+/* After a list read (rc its result), audit the subject of every element
+ * (an int64_t at `off` bytes into each); on failure free the list. */
+static int
+list_audited(app_t *a, const actor_t *actor, int rc, void **out, size_t *n, size_t elem,
+	     size_t off, const char *detail)
+{
+	struct fk_error err = {0};
+	int64_t *ids = NULL;
+	if (rc == 0 && *n) {
+		ids = calloc(*n, sizeof *ids);
+		if (ids == NULL)
+			rc = FK_ENOMEM;
+		for (size_t i = 0; ids && i < *n; i++)
+			memcpy(&ids[i], (char *)*out + i * elem + off, sizeof ids[i]);
+		if (rc == 0)
+			rc = audit_reads(a, actor, "subject", ids, *n, detail, &err);
+		free(ids);
+	}
+	if (rc) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 /* ---- reviews ------------------------------------------------------------------------- */
 
 int
@@ -1371,7 +1485,8 @@ app_review_list(app_t *a, const actor_t *actor, bool open_only, review_t **out, 
 	if (!actor->cli && actor->user.role != ROLE_OFFICIAL && actor->user.role != ROLE_OFFICE)
 		return FK_EPERM;
 	observation_scope(actor, &q);
-	return store_review_list(a->store, &q, open_only, out, n);
+	return list_audited(a, actor, store_review_list(a->store, &q, open_only, out, n),
+			    (void **)out, n, sizeof **out, offsetof(review_t, subject_id), "reviews");
 }
 
 struct review_job {
@@ -1661,6 +1776,18 @@ app_chains(app_t *a, const actor_t *actor, int32_t from, int32_t to, struct chai
 		}
 		if (x->known_contact)
 			out->new_known_contacts++;
+	}
+	/* the chain view names people (not for analysts): audit the cases */
+	if (rc == 0 && k && (actor->cli || actor->user.role != ROLE_ANALYST)) {
+		struct fk_error err = {0};
+		int64_t *ids = calloc(k, sizeof *ids);
+		if (ids == NULL)
+			rc = FK_ENOMEM;
+		for (size_t i = 0; ids && i < k; i++)
+			ids[i] = out->cases[i].case_id;
+		if (rc == 0)
+			rc = audit_reads(a, actor, "case", ids, k, "chains", &err);
+		free(ids);
 	}
 out:
 	free(cs);

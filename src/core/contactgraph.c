@@ -422,8 +422,8 @@ cg_compact(cg_t *g)
 
 	if (g == NULL)
 		return FK_EINVAL;
-	if (g->pend_halves == 0 && g->csr_subjects == g->n_subjects)
-		return 0;
+	if (g->pend_halves == 0)
+		return 0; /* subjects past csr_subjects simply have no range */
 
 	size_t nsub = g->n_subjects, nhalf = g->csr_halves + g->pend_halves;
 	uint32_t *offsets = malloc((nsub + 1) * sizeof *offsets);

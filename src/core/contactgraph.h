@@ -25,14 +25,17 @@
  * via_id.  So the answer depends only on the set of exposures, never on
  * the order they were given in.
  *
- * Layout (for a graph of E exposures among N subjects): CSR -- an offset
- * per subject into one packed array of 2E half-edges (neighbour, edge
- * number, protected bit; 8 bytes), and one 16-byte record per edge
- * (dates, exposure id) that both half-edges point to: about 32 bytes per
- * exposure plus 20 per subject.  Ids map to dense indexes through an
- * open-addressing hash table.  Edges added after the build wait in a
- * small pending list, linked per subject, that traces read too; it is
- * merged into the CSR arrays when it reaches 1/8 of the graph (so each
+ * Layout (for E exposures among N subjects): CSR -- an offset per
+ * subject into four parallel arrays with one entry per half-edge (an
+ * exposure seen from one of its two subjects): the neighbour's id, the
+ * exposure id, first_date and last_date, 24 bytes; 48 bytes per
+ * exposure, all a trace reads, in a few sequential runs per subject.
+ * Protected exposures are counted but not stored: no trace follows them,
+ * they only make their subjects known.  Ids map to dense indexes
+ * through an open-addressing hash table: 8 bytes of id, 4 of offset and
+ * 8 to 16 of hash slots per subject.  Exposures added after the build
+ * wait in a pending list, linked per subject, that traces read too; it
+ * is merged into the CSR arrays when it reaches 1/8 of the graph (so an
  * add costs O(1) amortised) or on demand with cg_compact().
  *
  * Thread safety: a graph is a plain value without locks.  cg_trace() and
@@ -54,8 +57,8 @@
 
 #include "fk_err.h"
 
-/* Most exposures a graph holds (the top bit of a half-edge is the
- * protected flag); cg_build and cg_add answer FK_ETOOBIG beyond it. */
+/* Most exposures a graph holds (2 half-edges each must index with a
+ * uint32); cg_build and cg_add answer FK_ETOOBIG beyond it. */
 #define CG_EDGES_MAX ((size_t)INT32_MAX)
 
 /* Most distinct subjects a graph holds (dense indexes are uint32). */
@@ -102,8 +105,9 @@ typedef struct cg_trace_result {
 	size_t hop2_count;           /* contacts with hop 2 */
 	struct {                     /* private: scratch kept between traces */
 		size_t cap;          /* room in contacts and node */
-		uint32_t *node;      /* dense index of each contact */
-		struct cg__seen *seen; /* dense index -> contact, open addressing */
+		uint32_t *node;      /* dense index of each hop-1 contact */
+		struct cg_contact *sort_tmp; /* merge buffer, cap entries */
+		struct cg__seen *seen; /* contact id -> contact, open addressing */
 		size_t seen_cap;     /* slots in seen, a power of two or 0 */
 		uint32_t seen_gen;   /* a slot is in use iff its gen equals this */
 	} scratch;
@@ -122,8 +126,9 @@ int cg_edge_validate(const struct cg_edge *e, struct fk_error *err) FK_MUST_CHEC
  * Build a graph of the n exposures edges[0..n-1] (edges may be NULL if n
  * is 0).  The edges are copied; the caller keeps its array.  Every
  * subject named by an edge, protected or not, is known to the graph.
- * Runs in O(n) time and about 32 bytes per edge plus 20 per subject,
- * with 8 more bytes per edge of temporary memory during the build.
+ * Runs in O(n) time; the graph takes 48 bytes per unprotected edge and
+ * 20 to 28 per subject, and the build 8 more bytes per unprotected edge
+ * while it runs.
  *
  * On success returns 0 and sets *out to a graph the caller frees with
  * cg_free().  On failure sets *out to NULL and returns FK_EINVAL (an
@@ -180,7 +185,7 @@ size_t cg_subject_count(const cg_t *g);
 /* Exposures in g, pending ones included. */
 size_t cg_edge_count(const cg_t *g);
 
-/* Exposures added with cg_add() and not merged yet. */
+/* Unprotected exposures added with cg_add() and not merged yet. */
 size_t cg_pending_count(const cg_t *g);
 
 /* Bytes of heap g holds (its arrays at their allocated sizes), for

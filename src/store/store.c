@@ -502,3 +502,5 @@ int store_review_list(store_t *s, const struct observation_query *q, bool open_o
 { return s->ops->review_list(s->drv, q, open_only, out, n); }
 int store_tx_review_resolve(store_tx_t *tx, const review_t *r)
 { return tx_ops()->tx_review_resolve(TXDRV(tx), r); }
+int store_tx_followups_trim(store_tx_t *tx, int64_t observation_id, int32_t from)
+{ return tx_ops()->tx_followups_trim(TXDRV(tx), observation_id, from); }

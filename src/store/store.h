@@ -618,6 +618,8 @@ int store_tx_followups_ensure(store_tx_t *tx, int64_t observation_id, int32_t fr
 			      int32_t to) FK_MUST_CHECK;
 int store_followups_of(store_t *s, int64_t observation_id, followup_t **out,
 		       size_t *n) FK_MUST_CHECK;
+/* Drop the unfilled slots dated `from` or later (a shortened observation). */
+int store_tx_followups_trim(store_tx_t *tx, int64_t observation_id, int32_t from) FK_MUST_CHECK;
 /* Fill one slot (by date and slot); FK_ENOTFOUND if the slot does not
  * exist, FK_ECONFLICT if it was already filled. */
 int store_tx_followup_fill(store_tx_t *tx, const followup_t *f) FK_MUST_CHECK;

@@ -133,6 +133,7 @@ struct store_ops {
 	int (*tx_observation_insert)(void *drv, observation_t *o);
 	int (*tx_observation_update)(void *drv, const observation_t *o);
 	int (*tx_followups_ensure)(void *drv, int64_t observation_id, int32_t from, int32_t to);
+	int (*tx_followups_trim)(void *drv, int64_t observation_id, int32_t from);
 	int (*followups_of)(void *drv, int64_t observation_id, followup_t **out, size_t *n);
 	int (*tx_followup_fill)(void *drv, const followup_t *f);
 	int (*followups_missed)(void *drv, const struct observation_query *q, int32_t date,

@@ -2238,6 +2238,7 @@ const struct store_ops store_sqlite_ops = {
 	.tx_observation_insert = sq__tx_observation_insert,
 	.tx_observation_update = sq__tx_observation_update,
 	.tx_followups_ensure = sq__tx_followups_ensure,
+	.tx_followups_trim = sq__tx_followups_trim,
 	.followups_of = sq__followups_of,
 	.tx_followup_fill = sq__tx_followup_fill,
 	.followups_missed = sq__followups_missed,

@@ -76,6 +76,7 @@ enum cst_id {
 	C_OBS_INSERT,
 	C_OBS_UPDATE,
 	C_FOLLOWUPS_ENSURE,
+	C_FOLLOWUPS_TRIM,
 	C_FOLLOWUPS_OF,
 	C_FOLLOWUP_FILL,
 	C_FOLLOWUP_FILLED_AT,
@@ -208,6 +209,8 @@ static const char *const cst_sql[C_COUNT] = {
 			 "VALUES (?1, ?2, ?3, NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[C_OBS_UPDATE] = "UPDATE observations SET end_date = ?2, last_exposure = ?3, status = ?4, "
 			 "closed_at = ?5, note = ?6, kind = ?7 WHERE id = ?1",
+	[C_FOLLOWUPS_TRIM] = "DELETE FROM followups WHERE observation_id = ?1 AND date >= ?2 "
+			     "AND filled_at = 0",
 	[C_FOLLOWUPS_ENSURE] = "WITH RECURSIVE days(day) AS (SELECT ?2 UNION ALL "
 			       "SELECT day + 1 FROM days WHERE day < ?3) "
 			       "INSERT INTO followups(observation_id, date, slot) "
@@ -969,6 +972,17 @@ sq__tx_followups_ensure(void *drv, int64_t observation_id, int32_t from, int32_t
 	sqlite3_bind_int64(st, 1, observation_id);
 	sqlite3_bind_int(st, 2, from);
 	sqlite3_bind_int(st, 3, to);
+	return exec_st(st);
+}
+
+int
+sq__tx_followups_trim(void *drv, int64_t observation_id, int32_t from)
+{
+	sqlite3_stmt *st = wst(drv, C_FOLLOWUPS_TRIM);
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_int64(st, 1, observation_id);
+	sqlite3_bind_int(st, 2, from);
 	return exec_st(st);
 }
 

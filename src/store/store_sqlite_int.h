@@ -77,6 +77,7 @@ int sq__observation_list(void *drv, const struct observation_query *q, observati
 int sq__tx_observation_insert(void *drv, observation_t *o);
 int sq__tx_observation_update(void *drv, const observation_t *o);
 int sq__tx_followups_ensure(void *drv, int64_t observation_id, int32_t from, int32_t to);
+int sq__tx_followups_trim(void *drv, int64_t observation_id, int32_t from);
 int sq__followups_of(void *drv, int64_t observation_id, followup_t **out, size_t *n);
 int sq__tx_followup_fill(void *drv, const followup_t *f);
 int sq__followups_missed(void *drv, const struct observation_query *q, int32_t date,

@@ -193,7 +193,7 @@
 		badge.setAttribute('data-colour', colour);
 		$('code-colour').textContent = fk.t('history.code.' + colour);
 		$('code-qr').hidden = !data.qr;
-		$('code-art').hidden = !!data.qr;
+		$('code-art').toggleAttribute('hidden', !!data.qr);   /* an svg: no .hidden */
 		$('code-illustration').hidden = !!data.qr;
 		$('qr-note').hidden = !data.qr;
 		if (data.qr)
