@@ -176,6 +176,10 @@ proc_ticks() {
 cpu_ticks() {
 	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, $5, $6, t; exit }' /proc/stat
 }
+# child_ticks: user + system CPU time of this shell's finished children (wrk).
+child_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$$/stat"
+}
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 readonly CLK_TCK
 
@@ -212,8 +216,18 @@ wrk_field() {
 	esac
 }
 
-# Other work on the machine skews everything; the load is recorded with the figures.
+# Other work on the machine skews everything; the load is recorded with the
+# figures, and so is how busy the cores were for 3 s before anything started.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+busy_before=$(
+	a=$(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat)
+	sleep 3
+	b=$(awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
+		printf "%.0f\n", (y[2] > x[2] ? 100 * (y[1] - x[1]) / (y[2] - x[2]) : 0) }'
+)
+((busy_before <= 20)) ||
+	log "warning: the cores were ${busy_before}% busy before the run started: other work will skew the figures"
 
 # --- the disk --------------------------------------------------------------
 
@@ -261,7 +275,7 @@ start_server() {
 		${BATCH_ARGS[$m]} >"$TMP/serve-$m.out" 2>"$TMP/serve-$m.log" &
 	PID[$m]=$!
 	for ((i = 0; i < 300; i++)); do # 30 s at most
-		line=$(grep -m1 -o 'listening on http://127\.0\.0\.1:[0-9]*' "$TMP/serve-$m.out" || true)
+		line=$(grep -m1 -o 'listening on http://127\.0\.0\.1:[0-9]*' "$TMP/serve-$m.out" 2>/dev/null || true)
 		if [[ -n $line ]]; then
 			PORT[$m]=${line##*:}
 			break
@@ -297,8 +311,9 @@ done
 # its mean batch size $TMP/batch-MODE-NAME.txt. Any answer but 201 is fatal.
 run_wrk() {
 	local m=$1 dur=$2 name=$3 out="$TMP/wrk-$1-$3.txt" ack="$TMP/ack-$1-$3.txt"
-	local requests non2xx ok other s0 c0 s1 c1 pt0 pt1 m0 m1
+	local requests non2xx ok other s0 c0 s1 c1 pt0 pt1 m0 m1 w0 w1
 	pt0=$(proc_ticks "${PID[$m]}")
+	w0=$(child_ticks)
 	m0=$(cpu_ticks)
 	FK_TOKEN=${TOKEN[$m]} FK_TAG="$m-$name" FK_OFFSET=${OFFSET[$m]} FK_THREADS=$WRK_THREADS FK_ACK_FILE=$ack \
 		timeout $((duration_s + 60)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$dur" --latency \
@@ -309,6 +324,7 @@ run_wrk() {
 	grep -q '^Requests/sec:' "$out" || die "wrk against fangkong ($m) printed no Requests/sec ($out)"
 	# CPU over wrk's run (before the server's in-flight tail, which is small)
 	m1=$(cpu_ticks)
+	w1=$(child_ticks)
 	pt1=$(proc_ticks "${PID[$m]}" 2>/dev/null || echo "$pt0")
 	kill -0 "${PID[$m]}" 2>/dev/null || {
 		tail -n 20 "$TMP/serve-$m.log" >&2 || true
@@ -341,11 +357,13 @@ run_wrk() {
 		>"$TMP/batch-$m-$name.txt"
 	printf '%s %s\n' "$((s1 - s0))" "$((c1 - c0))" >"$TMP/batchraw-$m-$name.txt"
 	cp -- "$TMP/metrics-$m-$name.txt" "$TMP/metrics-$m-last.txt"
-	# server CPU per answered write (ms); the machine's busy and iowait shares (%)
-	awk -v p="$((pt1 - pt0))" -v hz="$CLK_TCK" -v n="$requests" -v a="$m0" -v b="$m1" 'BEGIN {
-		split(a, x, " "); split(b, y, " "); t = y[4] - x[4]
-		printf "%.3f %.0f %.1f\n", (n > 0 ? p * 1000 / hz / n : 0), \
-			(t > 0 ? 100 * (y[1] - x[1]) / t : 0), (t > 0 ? 100 * (y[3] - x[3]) / t : 0) }' \
+	# server CPU per answered write (ms); the machine's busy and iowait shares
+	# (%); the share taken by other processes (busy minus server and wrk, %)
+	awk -v p="$((pt1 - pt0))" -v w="$((w1 - w0))" -v hz="$CLK_TCK" -v n="$requests" -v a="$m0" -v b="$m1" 'BEGIN {
+		split(a, x, " "); split(b, y, " "); t = y[4] - x[4]; busy = y[1] - x[1]
+		o = busy - p - w; if (o < 0) o = 0
+		printf "%.3f %.0f %.1f %.0f\n", (n > 0 ? p * 1000 / hz / n : 0), \
+			(t > 0 ? 100 * busy / t : 0), (t > 0 ? 100 * (y[3] - x[3]) / t : 0), (t > 0 ? 100 * o / t : 0) }' \
 		>"$TMP/cpu-$m-$name.txt"
 }
 
@@ -362,7 +380,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		log "round $round/$ROUNDS $m: $(wrk_field "$f" rps) req/s, p99 $(wrk_field "$f" p99_ms) ms," \
 			"mean batch $(cat "$TMP/batch-$m-$round.txt"), all $(wrk_field "$f" requests) answers 201," \
 			"socket errors $(wrk_field "$f" sockerr);" \
-			"server CPU/write, machine busy %, iowait %: $(cat "$TMP/cpu-$m-$round.txt")"
+			"server CPU/write (ms), machine busy %, iowait %, other processes %: $(cat "$TMP/cpu-$m-$round.txt")"
 	done
 done
 
@@ -397,8 +415,8 @@ CREATE TEMP TABLE acked(rid TEXT);
 .import '$TMP/acked-$m.txt' acked
 SELECT (SELECT count(*) FROM reports),
        (SELECT count(*) FROM reports WHERE current = 1),
-       (SELECT count(*) FROM acked a
-         WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE r.request_id = a.rid)),
+       (SELECT count(*) FROM acked
+         WHERE rid NOT IN (SELECT request_id FROM reports WHERE request_id IS NOT NULL)),
        (SELECT coalesce(max(version), 0) FROM reports),
        (SELECT count(*) FROM alerts);
 EOF
@@ -423,7 +441,7 @@ done
 
 # --- figures ---------------------------------------------------------------
 
-declare -A med_rps med_p99 mean_batch med_cpu med_busy med_iowait tot_sockerr tot_requests per_round
+declare -A med_rps med_p99 mean_batch med_cpu med_busy med_iowait med_other tot_sockerr tot_requests per_round
 for m in "${MODES[@]}"; do
 	med_rps[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do wrk_field "$TMP/wrk-$m-$r.txt" rps; done | median)
 	med_p99[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do wrk_field "$TMP/wrk-$m-$r.txt" p99_ms; done | median)
@@ -432,14 +450,15 @@ for m in "${MODES[@]}"; do
 	med_cpu[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do cut -d' ' -f1 "$TMP/cpu-$m-$r.txt"; done | median | xargs printf '%.3f')
 	med_busy[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do cut -d' ' -f2 "$TMP/cpu-$m-$r.txt"; done | median | xargs printf '%.0f')
 	med_iowait[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do cut -d' ' -f3 "$TMP/cpu-$m-$r.txt"; done | median | xargs printf '%.1f')
+	med_other[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do cut -d' ' -f4 "$TMP/cpu-$m-$r.txt"; done | median | xargs printf '%.0f')
 	tot_sockerr[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do wrk_field "$TMP/wrk-$m-$r.txt" sockerr; done |
 		awk '{ s += $1 } END { print s + 0 }')
 	tot_requests[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do wrk_field "$TMP/wrk-$m-$r.txt" requests; done |
 		awk '{ s += $1 } END { print s + 0 }')
 	per_round[$m]=$(for ((r = 1; r <= ROUNDS; r++)); do
-		read -r c_ms c_busy c_io <"$TMP/cpu-$m-$r.txt"
-		printf '%.0f / %.2f ms / %s / %s ms / %s %% / %s %%' "$(wrk_field "$TMP/wrk-$m-$r.txt" rps)" \
-			"$(wrk_field "$TMP/wrk-$m-$r.txt" p99_ms)" "$(cat "$TMP/batch-$m-$r.txt")" "$c_ms" "$c_busy" "$c_io"
+		read -r c_ms c_busy c_io c_other <"$TMP/cpu-$m-$r.txt"
+		printf '%.0f / %.2f ms / %s / %s ms / %s %% / %s %% / %s %%' "$(wrk_field "$TMP/wrk-$m-$r.txt" rps)" \
+			"$(wrk_field "$TMP/wrk-$m-$r.txt" p99_ms)" "$(cat "$TMP/batch-$m-$r.txt")" "$c_ms" "$c_busy" "$c_io" "$c_other"
 		if ((r < ROUNDS)); then printf ' · '; fi
 	done)
 done
@@ -507,20 +526,21 @@ $WRK_CONNECTIONS connections alive from $WRK_THREADS threads; rounds alternate b
 after a 1 s warm-up of each. The mean batch size is the change of
 \`fangkong_store_batch_size_sum\` / \`_count\` on \`/metrics\` over the round.
 
-| server | median req/s | median p99 | mean batch | server CPU per write | machine busy / iowait | rounds | non-201 / socket errors (all rounds) |
+| server | median req/s | median p99 | mean batch | server CPU per write | machine busy / iowait / other processes | rounds | non-201 / socket errors (all rounds) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-| ${LABEL[group]} | $(fmt_rps "${med_rps[group]}") | $(fmt_ms "${med_p99[group]}") | ${mean_batch[group]} | ${med_cpu[group]} ms | ${med_busy[group]} % / ${med_iowait[group]} % | $ROUNDS × $DURATION | 0 / ${tot_sockerr[group]} |
-| ${LABEL[one]} | $(fmt_rps "${med_rps[one]}") | $(fmt_ms "${med_p99[one]}") | ${mean_batch[one]} | ${med_cpu[one]} ms | ${med_busy[one]} % / ${med_iowait[one]} % | $ROUNDS × $DURATION | 0 / ${tot_sockerr[one]} |
+| ${LABEL[group]} | $(fmt_rps "${med_rps[group]}") | $(fmt_ms "${med_p99[group]}") | ${mean_batch[group]} | ${med_cpu[group]} ms | ${med_busy[group]} % / ${med_iowait[group]} % / ${med_other[group]} % | $ROUNDS × $DURATION | 0 / ${tot_sockerr[group]} |
+| ${LABEL[one]} | $(fmt_rps "${med_rps[one]}") | $(fmt_ms "${med_p99[one]}") | ${mean_batch[one]} | ${med_cpu[one]} ms | ${med_busy[one]} % / ${med_iowait[one]} % / ${med_other[one]} % | $ROUNDS × $DURATION | 0 / ${tot_sockerr[one]} |
 
 **group commit / one commit per request: $ratio_rps × the writes per second; p99 latency $ratio_p99 ×.**
 
 "Server CPU per write" is the server process's user + system time over the
 round (\`/proc/PID/stat\`) divided by the answers; "machine busy / iowait" are
 shares of both cores' time over the round (\`/proc/stat\`; busy excludes idle
-and iowait), wrk included. Medians over rounds, except the mean batch, which
-is over all timed rounds together.
+and iowait), wrk included; "other processes" is busy minus the server's and
+wrk's own CPU time: work on the machine that is not this benchmark. Medians
+over rounds, except the mean batch, which is over all timed rounds together.
 
-Each round, req/s / p99 / mean batch / server CPU per write / busy / iowait:
+Each round, req/s / p99 / mean batch / server CPU per write / busy / iowait / other processes:
 
 - group commit: ${per_round[group]}
 - one commit per request: ${per_round[one]}
@@ -553,7 +573,7 @@ the same run, matters more.
 
 - Date: $run_date
 - Machine: $cpus cores (\`nproc\`), $cpu_model, $kernel; databases on $fs_type
-- Load average (1, 5, 15 min) before the run: $load_before; after: $load_after (the run itself keeps both cores busy)
+- Load average (1, 5, 15 min) before the run: $load_before; after: $load_after (the run itself keeps both cores busy). Cores busy during the 3 s before the run: $busy_before %
 - Versions: wrk $wrk_version; SQLite (libsqlite3-0) $sqlite_lib, sqlite3 CLI $sqlite_cli; fangkong $fk_version, commit $git_rev
 - Reports answered in the timed rounds: group commit ${tot_requests[group]}, one commit per request ${tot_requests[one]}
 

@@ -1303,7 +1303,9 @@ raise_review(store_tx_t *tx, const actor_t *actor, const observation_t *o, int32
 	r.subject_id = o->subject_id;
 	r.observation_id = o->id;
 	r.date = date;
-	snprintf(r.reason, sizeof r.reason, "%.1f °C%s during medical observation", temp_dc / 10.0,
+	/* "zh / en", as alerts keep theirs */
+	snprintf(r.reason, sizeof r.reason, "医学观察期间体温%.1f℃%s / %.1f °C%s during medical observation",
+		 temp_dc / 10.0, symptoms ? "，有症状" : "", temp_dc / 10.0,
 		 symptoms ? " with symptoms" : "");
 	r.created_at = app_now();
 	int rc = store_tx_review_insert(tx, &r);
@@ -1371,7 +1373,18 @@ app_followup_fill(app_t *a, const actor_t *actor, followup_t *f, struct fk_error
 	f->filled_at = app_now();
 	snprintf(f->source, sizeof f->source, "%s",
 		 !actor->cli && actor->user.role == ROLE_STAFF ? "self" : "team");
-	return store_write(a->store, fill_job, &j, err);
+	rc = store_write(a->store, fill_job, &j, err);
+	if (rc == 0) {
+		/* answer with the slot's id */
+		followup_t *all = NULL;
+		size_t n = 0;
+		if (store_followups_of(a->store, f->observation_id, &all, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				if (all[i].date == f->date && strcmp(all[i].slot, f->slot) == 0)
+					f->id = all[i].id;
+		free(all);
+	}
+	return rc;
 }
 
 int

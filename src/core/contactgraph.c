@@ -3,19 +3,20 @@
  * pending list) and the 1- and 2-hop trace of a case.  See
  * contactgraph.h for the contract; the invariants are here.
  *
- * Storage, for N subjects, of which the first csr_subjects are in the
- * CSR arrays:
+ * Storage:
  *
- *   ids[x]             id of dense index x, x < n_subjects
- *   slots[]            open addressing, linear probing: NONE or a dense
- *                      index; load <= 1/2, so a probe always ends
- *   offsets[x]         the half-edges of subject x < csr_subjects are
- *                      positions offsets[x] .. offsets[x+1]-1 of the
- *                      parallel arrays nbr_id, exposure_id, first_date,
- *                      last_date (csr_halves positions in all)
- *   pend_head[x]       first pending half-edge of x, or NONE; allocated
- *                      only while edges are pending, then for every
- *                      x < pend_head_cap (>= n_subjects)
+ *   slots[]            open addressing, linear probing, load <= 1/2 (so
+ *                      a probe always ends): a subject's id and its CSR
+ *                      range [start, end), or end == NONE if empty
+ *   nbr_id[], exposure_id[], first_date[], last_date[]
+ *                      the CSR arrays: csr_halves half-edges (an exposure
+ *                      seen from one of its subjects), grouped by owner;
+ *                      a subject added after the last merge has an empty
+ *                      range
+ *   pend_head[i]       first pending half-edge of the subject in slot i,
+ *                      or NONE; allocated (slots_cap entries, moved along
+ *                      when the slots are re-hashed) only while edges are
+ *                      pending
  *   pend[2k], [2k+1]   pending edge k seen from subject_a and from
  *                      subject_b, each linked to the next pending
  *                      half-edge of its owner
@@ -23,14 +24,16 @@
  * Only unprotected exposures are stored: a trace never follows a
  * protected one, so it only makes its subjects known and is counted.
  *
- * Why each half-edge carries the neighbour's id, the exposure id and
- * both dates, rather than an index into shared edge records and an id
- * table: a 2-hop trace reads every half-edge of 1 + (hop-1 count)
- * subjects, and with indirections each contact found would cost two
- * random memory reads (its id, its exposure) -- two trips to DRAM on a
- * graph of millions.  Inline, the half-edges of one subject are read as
- * four short sequential runs.  It costs 24 bytes per half-edge, 48 per
- * stored exposure, instead of 32.
+ * Why the layout is what it is.  A trace is a few chains of dependent
+ * memory reads (find the subject, then read its half-edges), and on a
+ * graph of millions every link is a trip to DRAM -- several hundred ns
+ * on a busy virtual machine.  So a slot holds the range itself (no id
+ * table, no offsets array between the hash and the half-edges), and each
+ * half-edge carries the neighbour's id, the exposure id and both dates
+ * (no index into shared edge records and an id table, which would cost
+ * two more random reads per contact found).  The half-edges of one
+ * subject are then read as four short sequential runs.  It costs 24
+ * bytes per half-edge (48 per stored exposure) and 16 per slot.
  *
  * A trace keeps its state in the caller's result, never in the graph, so
  * concurrent traces share nothing writable.
@@ -49,6 +52,13 @@
 #define PREFETCH(p) ((void)(p))
 #endif
 
+/* A subject: its id and where its half-edges are. */
+struct slot {
+	int64_t id;
+	uint32_t start; /* CSR range [start, end) */
+	uint32_t end;   /* NONE: this slot is empty */
+};
+
 /* A half-edge of a pending edge, linked per owner. */
 struct pend_half {
 	int64_t nbr_id;
@@ -59,25 +69,20 @@ struct pend_half {
 };
 
 struct cg {
-	int64_t *ids;
-	size_t n_subjects;
-	size_t ids_cap;
-	uint32_t *slots;
+	struct slot *slots;
 	size_t slots_cap; /* a power of two >= 2 * n_subjects, or 0 */
+	size_t n_subjects;
 
 	size_t n_edges;     /* every exposure accepted, protected included */
 	size_t n_protected; /* of them, protected (not stored) */
 
-	uint32_t *offsets; /* csr_subjects + 1 entries, or NULL */
-	int64_t *nbr_id;   /* the four arrays of csr_halves entries */
+	int64_t *nbr_id; /* the CSR arrays, csr_halves entries each */
 	int64_t *exposure_id;
 	int32_t *first_date;
 	int32_t *last_date;
-	size_t csr_subjects;
 	size_t csr_halves;
 
-	uint32_t *pend_head; /* NULL while nothing is pending */
-	size_t pend_head_cap;
+	uint32_t *pend_head; /* slots_cap entries, or NULL when nothing pends */
 	struct pend_half *pend;
 	size_t pend_halves;
 	size_t pend_cap; /* in half-edges */
@@ -103,85 +108,93 @@ id_hash(int64_t id)
 
 /* ---- subjects -------------------------------------------------------- */
 
-/* Dense index of id, or NONE. */
+/* Slot index of id, or NONE. */
 static uint32_t
-subject_find(const cg_t *g, int64_t id)
+slot_find(const cg_t *g, int64_t id)
 {
 	if (g->slots_cap == 0)
 		return NONE;
 	size_t mask = g->slots_cap - 1;
 	for (size_t i = id_hash(id) & mask;; i = (i + 1) & mask) {
-		uint32_t x = g->slots[i];
-		if (x == NONE || g->ids[x] == id)
-			return x;
+		const struct slot *s = &g->slots[i];
+		if (s->end == NONE)
+			return NONE;
+		if (s->id == id)
+			return (uint32_t)i;
 	}
 }
 
-/* Re-hash every subject into a table of at least want slots. */
+/* Re-hash every subject (and its pending head) into a table of at least
+ * want slots.  All or nothing. */
 static int
 slots_grow(cg_t *g, size_t want)
 {
-	size_t cap = g->slots_cap ? g->slots_cap : 128;
+	size_t cap = g->slots_cap ? g->slots_cap : 64;
 	while (cap < want)
 		cap *= 2;
-	uint32_t *slots = malloc(cap * sizeof *slots);
-	if (slots == NULL)
+	struct slot *slots = malloc(cap * sizeof *slots);
+	uint32_t *pend_head = g->pend_head ? malloc(cap * sizeof *pend_head) : NULL;
+	if (slots == NULL || (g->pend_head != NULL && pend_head == NULL)) {
+		free(slots);
+		free(pend_head);
 		return FK_ENOMEM;
+	}
 	memset(slots, 0xff, cap * sizeof *slots);
 	size_t mask = cap - 1;
-	for (size_t x = 0; x < g->n_subjects; x++) {
-		size_t i = id_hash(g->ids[x]) & mask;
-		while (slots[i] != NONE)
-			i = (i + 1) & mask;
-		slots[i] = (uint32_t)x;
+	for (size_t i = 0; i < g->slots_cap; i++) {
+		if (g->slots[i].end == NONE)
+			continue;
+		size_t j = id_hash(g->slots[i].id) & mask;
+		while (slots[j].end != NONE)
+			j = (j + 1) & mask;
+		slots[j] = g->slots[i];
+		if (pend_head)
+			pend_head[j] = g->pend_head[i];
 	}
 	free(g->slots);
+	free(g->pend_head);
 	g->slots = slots;
 	g->slots_cap = cap;
+	g->pend_head = pend_head;
 	return 0;
 }
 
-/* Make room for `more` new subjects so that subject_intern() cannot fail.
- * On failure the content of g is unchanged (capacities may have grown). */
+/* Make room for `more` new subjects so that slot_intern() cannot fail.
+ * On failure the content of g is unchanged. */
 static int
 subjects_reserve(cg_t *g, size_t more)
 {
 	size_t need = g->n_subjects + more;
 	if (need > CG_SUBJECTS_MAX)
 		return FK_ETOOBIG;
-	if (need > g->ids_cap) {
-		size_t cap = g->ids_cap ? g->ids_cap * 2 : 64;
-		while (cap < need)
-			cap *= 2;
-		int64_t *ids = realloc(g->ids, cap * sizeof *ids);
-		if (ids == NULL)
-			return FK_ENOMEM;
-		g->ids = ids;
-		g->ids_cap = cap;
-	}
 	if (need * 2 > g->slots_cap)
 		return slots_grow(g, need * 2);
 	return 0;
 }
 
-/* Dense index of id, made if new; subjects_reserve() made the room. */
+/* Slot index of id, made (with an empty range) if new, which *is_new
+ * tells; subjects_reserve() made the room. */
 static uint32_t
-subject_intern(cg_t *g, int64_t id)
+slot_intern(cg_t *g, int64_t id, bool *is_new)
 {
 	size_t mask = g->slots_cap - 1;
 	size_t i = id_hash(id) & mask;
 	for (;; i = (i + 1) & mask) {
-		uint32_t x = g->slots[i];
-		if (x == NONE)
+		struct slot *s = &g->slots[i];
+		if (s->end == NONE)
 			break;
-		if (g->ids[x] == id)
-			return x;
+		if (s->id == id) {
+			*is_new = false;
+			return (uint32_t)i;
+		}
 	}
-	assert(g->n_subjects < g->ids_cap && (g->n_subjects + 1) * 2 <= g->slots_cap);
-	uint32_t x = (uint32_t)g->n_subjects++;
-	g->ids[x] = id;
-	g->slots[i] = x;
-	return x;
+	assert((g->n_subjects + 1) * 2 <= g->slots_cap);
+	g->slots[i] = (struct slot){id, 0, 0};
+	if (g->pend_head)
+		g->pend_head[i] = NONE;
+	g->n_subjects++;
+	*is_new = true;
+	return (uint32_t)i;
 }
 
 /* ---- build ----------------------------------------------------------- */
@@ -223,12 +236,20 @@ halves_alloc(size_t n, int64_t **nbr_id, int64_t **exposure_id, int32_t **first_
 	return FK_ENOMEM;
 }
 
+/*
+ * The build numbers subjects densely in order of first appearance (x,
+ * kept in slot.start meanwhile), counting-sorts the stored half-edges by
+ * x, and finally gives each slot its range.  Temporary memory: 8 bytes
+ * per stored exposure (ends) and 4 per subject (offsets).
+ */
 int
 cg_build(const struct cg_edge *edges, size_t n, cg_t **out)
 {
 	cg_t *g = NULL;
-	uint32_t *ends = NULL; /* dense subject_a, subject_b of each stored edge */
+	uint32_t *ends = NULL;    /* dense subject_a, subject_b of each stored edge */
+	uint32_t *offsets = NULL; /* per dense subject */
 	size_t stored = 0;
+	bool is_new;
 	int rc;
 
 	if (out == NULL)
@@ -253,14 +274,20 @@ cg_build(const struct cg_edge *edges, size_t n, cg_t **out)
 	if (ends == NULL)
 		goto out;
 	for (size_t i = 0, k = 0; i < n; i++) {
+		uint32_t x[2];
 		rc = subjects_reserve(g, 2);
 		if (rc)
 			goto out;
-		uint32_t a = subject_intern(g, edges[i].subject_a);
-		uint32_t b = subject_intern(g, edges[i].subject_b);
+		for (int side = 0; side < 2; side++) {
+			int64_t id = side ? edges[i].subject_b : edges[i].subject_a;
+			struct slot *s = &g->slots[slot_intern(g, id, &is_new)];
+			if (is_new)
+				s->start = (uint32_t)(g->n_subjects - 1);
+			x[side] = s->start;
+		}
 		if (!edges[i].protected) {
-			ends[k++] = a;
-			ends[k++] = b;
+			ends[k++] = x[0];
+			ends[k++] = x[1];
 		}
 	}
 	g->n_edges = n;
@@ -271,25 +298,25 @@ cg_build(const struct cg_edge *edges, size_t n, cg_t **out)
 	 * starts, then (after the fill advanced it) ends; shifting by one
 	 * turns ends back into starts. */
 	rc = FK_ENOMEM;
-	g->offsets = calloc(nsub + 1, sizeof *g->offsets);
-	if (g->offsets == NULL)
+	offsets = calloc(nsub + 1, sizeof *offsets);
+	if (offsets == NULL)
 		goto out;
 	rc = halves_alloc(nhalf, &g->nbr_id, &g->exposure_id, &g->first_date, &g->last_date);
 	if (rc)
 		goto out;
 	for (size_t i = 0; i < nhalf; i++)
-		g->offsets[ends[i]]++;
+		offsets[ends[i]]++;
 	uint32_t start = 0;
 	for (size_t x = 0; x < nsub; x++) {
-		uint32_t deg = g->offsets[x];
-		g->offsets[x] = start;
+		uint32_t deg = offsets[x];
+		offsets[x] = start;
 		start += deg;
 	}
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const struct cg_edge *e = &edges[i];
 		if (e->protected)
 			continue;
-		uint32_t pa = g->offsets[ends[k]]++, pb = g->offsets[ends[k + 1]]++;
+		uint32_t pa = offsets[ends[k]]++, pb = offsets[ends[k + 1]]++;
 		k += 2;
 		g->nbr_id[pa] = e->subject_b;
 		g->nbr_id[pb] = e->subject_a;
@@ -297,25 +324,24 @@ cg_build(const struct cg_edge *edges, size_t n, cg_t **out)
 		g->first_date[pa] = g->first_date[pb] = e->first_date;
 		g->last_date[pa] = g->last_date[pb] = e->last_date;
 	}
-	memmove(g->offsets + 1, g->offsets, nsub * sizeof *g->offsets);
-	g->offsets[0] = 0;
-	assert(g->offsets[nsub] == nhalf);
-	g->csr_subjects = nsub;
-	g->csr_halves = nhalf;
-
-	/* Give back the doubling slack of ids; keep it if realloc says no. */
-	if (nsub > 0 && nsub < g->ids_cap) {
-		int64_t *ids = realloc(g->ids, nsub * sizeof *ids);
-		if (ids != NULL) {
-			g->ids = ids;
-			g->ids_cap = nsub;
-		}
+	memmove(offsets + 1, offsets, nsub * sizeof *offsets);
+	offsets[0] = 0;
+	assert(offsets[nsub] == nhalf);
+	for (size_t i = 0; i < g->slots_cap; i++) {
+		struct slot *s = &g->slots[i];
+		if (s->end == NONE)
+			continue;
+		uint32_t x = s->start;
+		s->start = offsets[x];
+		s->end = offsets[x + 1];
 	}
+	g->csr_halves = nhalf;
 	*out = g;
 	g = NULL;
 	rc = 0;
 out:
 	free(ends);
+	free(offsets);
 	cg_free(g);
 	return rc;
 }
@@ -325,9 +351,7 @@ cg_free(cg_t *g)
 {
 	if (g == NULL)
 		return;
-	free(g->ids);
 	free(g->slots);
-	free(g->offsets);
 	free(g->nbr_id);
 	free(g->exposure_id);
 	free(g->first_date);
@@ -346,18 +370,15 @@ pending_limit(const cg_t *g)
 	return eighth > CG_PENDING_MIN ? eighth : CG_PENDING_MIN;
 }
 
-/* Room for one more pending edge, and a pending head for every subject
- * ids has room for (so new subjects need no more). */
+/* Room for one more pending edge, with pending heads for every slot. */
 static int
 pending_reserve(cg_t *g)
 {
-	if (g->pend_head_cap < g->ids_cap) {
-		uint32_t *h = realloc(g->pend_head, g->ids_cap * sizeof *h);
-		if (h == NULL)
+	if (g->pend_head == NULL) {
+		g->pend_head = malloc(g->slots_cap * sizeof *g->pend_head);
+		if (g->pend_head == NULL)
 			return FK_ENOMEM;
-		memset(h + g->pend_head_cap, 0xff, (g->ids_cap - g->pend_head_cap) * sizeof *h);
-		g->pend_head = h;
-		g->pend_head_cap = g->ids_cap;
+		memset(g->pend_head, 0xff, g->slots_cap * sizeof *g->pend_head);
 	}
 	if (g->pend_halves + 2 > g->pend_cap) {
 		size_t cap = g->pend_cap ? g->pend_cap * 2 : 64;
@@ -373,6 +394,7 @@ pending_reserve(cg_t *g)
 int
 cg_add(cg_t *g, const struct cg_edge *e)
 {
+	bool is_new;
 	int rc;
 
 	if (g == NULL)
@@ -388,16 +410,16 @@ cg_add(cg_t *g, const struct cg_edge *e)
 			return rc;
 	}
 	/* Reserve everything first, so that nothing below can fail. */
-	size_t new_subjects = (subject_find(g, e->subject_a) == NONE) +
-			      (subject_find(g, e->subject_b) == NONE);
+	size_t new_subjects =
+		(slot_find(g, e->subject_a) == NONE) + (slot_find(g, e->subject_b) == NONE);
 	rc = subjects_reserve(g, new_subjects);
 	if (rc == 0 && !e->protected)
 		rc = pending_reserve(g);
 	if (rc)
 		return rc;
 
-	uint32_t a = subject_intern(g, e->subject_a);
-	uint32_t b = subject_intern(g, e->subject_b);
+	uint32_t a = slot_intern(g, e->subject_a, &is_new);
+	uint32_t b = slot_intern(g, e->subject_b, &is_new);
 	g->n_edges++;
 	if (e->protected) {
 		g->n_protected++;
@@ -423,55 +445,46 @@ cg_compact(cg_t *g)
 	if (g == NULL)
 		return FK_EINVAL;
 	if (g->pend_halves == 0)
-		return 0; /* subjects past csr_subjects simply have no range */
+		return 0;
 
-	size_t nsub = g->n_subjects, nhalf = g->csr_halves + g->pend_halves;
-	uint32_t *offsets = malloc((nsub + 1) * sizeof *offsets);
-	if (offsets == NULL)
+	size_t nhalf = g->csr_halves + g->pend_halves;
+	if (halves_alloc(nhalf, &nbr_id, &exposure_id, &first_date, &last_date))
 		return FK_ENOMEM;
-	if (halves_alloc(nhalf, &nbr_id, &exposure_id, &first_date, &last_date)) {
-		free(offsets);
-		return FK_ENOMEM;
-	}
+	/* Nothing below can fail: rewrite each slot's range as we go. */
 	uint32_t pos = 0;
-	for (size_t x = 0; x < nsub; x++) {
-		offsets[x] = pos;
-		if (x < g->csr_subjects) {
-			uint32_t from = g->offsets[x], deg = g->offsets[x + 1] - from;
-			memcpy(nbr_id + pos, g->nbr_id + from, deg * sizeof *nbr_id);
-			memcpy(exposure_id + pos, g->exposure_id + from, deg * sizeof *exposure_id);
-			memcpy(first_date + pos, g->first_date + from, deg * sizeof *first_date);
-			memcpy(last_date + pos, g->last_date + from, deg * sizeof *last_date);
-			pos += deg;
-		}
-		if (g->pend_head == NULL || x >= g->pend_head_cap)
+	for (size_t i = 0; i < g->slots_cap; i++) {
+		struct slot *s = &g->slots[i];
+		if (s->end == NONE)
 			continue;
-		for (uint32_t h = g->pend_head[x]; h != NONE; h = g->pend[h].next, pos++) {
+		uint32_t from = s->start, deg = s->end - s->start;
+		s->start = pos;
+		memcpy(nbr_id + pos, g->nbr_id + from, deg * sizeof *nbr_id);
+		memcpy(exposure_id + pos, g->exposure_id + from, deg * sizeof *exposure_id);
+		memcpy(first_date + pos, g->first_date + from, deg * sizeof *first_date);
+		memcpy(last_date + pos, g->last_date + from, deg * sizeof *last_date);
+		pos += deg;
+		for (uint32_t h = g->pend_head[i]; h != NONE; h = g->pend[h].next, pos++) {
 			nbr_id[pos] = g->pend[h].nbr_id;
 			exposure_id[pos] = g->pend[h].exposure_id;
 			first_date[pos] = g->pend[h].first_date;
 			last_date[pos] = g->pend[h].last_date;
 		}
+		s->end = pos;
 	}
-	offsets[nsub] = pos;
 	assert(pos == nhalf);
 
-	free(g->offsets);
 	free(g->nbr_id);
 	free(g->exposure_id);
 	free(g->first_date);
 	free(g->last_date);
 	free(g->pend_head);
 	free(g->pend);
-	g->offsets = offsets;
 	g->nbr_id = nbr_id;
 	g->exposure_id = exposure_id;
 	g->first_date = first_date;
 	g->last_date = last_date;
-	g->csr_subjects = nsub;
 	g->csr_halves = nhalf;
 	g->pend_head = NULL;
-	g->pend_head_cap = 0;
 	g->pend = NULL;
 	g->pend_halves = 0;
 	g->pend_cap = 0;
@@ -505,22 +518,26 @@ cg_memory_bytes(const cg_t *g)
 		return 0;
 	size_t half = sizeof *g->nbr_id + sizeof *g->exposure_id + sizeof *g->first_date +
 		      sizeof *g->last_date;
-	return sizeof *g + g->ids_cap * sizeof *g->ids + g->slots_cap * sizeof *g->slots +
-	       (g->offsets ? (g->csr_subjects + 1) * sizeof *g->offsets : 0) +
+	return sizeof *g + g->slots_cap * sizeof *g->slots +
 	       (g->nbr_id ? (g->csr_halves ? g->csr_halves : 1) * half : 0) +
-	       g->pend_head_cap * sizeof *g->pend_head + g->pend_cap * sizeof *g->pend;
+	       (g->pend_head ? g->slots_cap * sizeof *g->pend_head : 0) +
+	       g->pend_cap * sizeof *g->pend;
 }
 
 /* ---- trace ----------------------------------------------------------- */
 
-/* Room for one more contact, and a visited set at most half full after
- * adding it.  Growing the set re-inserts the contacts found so far. */
+/* Room for `more` contacts, and a visited set at most half full after
+ * adding them.  Growing the set re-inserts the contacts found so far. */
 static int
-result_reserve(cg_trace_result_t *r)
+result_reserve(cg_trace_result_t *r, size_t more)
 {
-	size_t need = r->count + 1;
+	size_t need = r->count + more;
+	if (need <= r->scratch.cap && need * 2 <= r->scratch.seen_cap)
+		return 0;
 	if (need > r->scratch.cap) {
 		size_t cap = r->scratch.cap ? r->scratch.cap * 2 : 64;
+		while (cap < need)
+			cap *= 2;
 		struct cg_contact *c = realloc(r->contacts, cap * sizeof *c);
 		if (c == NULL)
 			return FK_ENOMEM;
@@ -585,16 +602,12 @@ better(int32_t last, int64_t exposure_id, int64_t via_id, const struct cg_contac
 /* Subject id is reached at this hop from via_id by an exposure (already
  * filtered for the window and the case): record it, or improve the
  * exposure of a contact met before at the same hop.  A subject met at
- * hop 1 stays at hop 1. */
-static inline int
+ * hop 1 stays at hop 1.  The caller made room (result_reserve). */
+static inline void
 offer(cg_trace_result_t *r, int64_t id, int32_t hop, int64_t via_id, int64_t exposure_id,
       int32_t last_date)
 {
-	if (r->count + 1 > r->scratch.cap || (r->count + 1) * 2 > r->scratch.seen_cap) {
-		int rc = result_reserve(r);
-		if (rc)
-			return rc;
-	}
+	assert(r->count < r->scratch.cap && (r->count + 1) * 2 <= r->scratch.seen_cap);
 	struct cg__seen *seen = r->scratch.seen;
 	size_t mask = r->scratch.seen_cap - 1;
 	uint32_t gen = r->scratch.seen_gen;
@@ -608,77 +621,75 @@ offer(cg_trace_result_t *r, int64_t id, int32_t hop, int64_t via_id, int64_t exp
 			c->exposure_id = exposure_id;
 			c->last_date = last_date;
 		}
-		return 0;
+		return;
 	}
 	uint32_t ci = (uint32_t)r->count++;
 	r->contacts[ci] = (struct cg_contact){id, via_id, exposure_id, last_date, hop};
 	seen[j] = (struct cg__seen){id, ci, gen};
-	return 0;
 }
 
-/* Hop 1: the exposures of subject x (the case) that overlap the window. */
+/* Hop 1: the exposures of the case (in slot x) that overlap the window. */
 static int
 scan_hop1(const cg_t *g, cg_trace_result_t *r, uint32_t x, int64_t case_id, int32_t from,
 	  int32_t to)
 {
-	int rc;
-	if (x < g->csr_subjects) {
-		for (uint32_t p = g->offsets[x], end = g->offsets[x + 1]; p < end; p++) {
-			if (g->first_date[p] > to || g->last_date[p] < from)
-				continue;
-			rc = offer(r, g->nbr_id[p], 1, case_id, g->exposure_id[p], g->last_date[p]);
-			if (rc)
-				return rc;
-		}
+	uint32_t start = g->slots[x].start, end = g->slots[x].end;
+	int rc = result_reserve(r, end - start);
+	if (rc)
+		return rc;
+	for (uint32_t p = start; p < end; p++) {
+		if (g->first_date[p] > to || g->last_date[p] < from)
+			continue;
+		offer(r, g->nbr_id[p], 1, case_id, g->exposure_id[p], g->last_date[p]);
 	}
-	if (g->pend_head != NULL && x < g->pend_head_cap) {
+	if (g->pend_head != NULL) {
 		for (uint32_t h = g->pend_head[x]; h != NONE; h = g->pend[h].next) {
 			const struct pend_half *p = &g->pend[h];
 			if (p->first_date > to || p->last_date < from)
 				continue;
-			rc = offer(r, p->nbr_id, 1, case_id, p->exposure_id, p->last_date);
+			rc = result_reserve(r, 1);
 			if (rc)
 				return rc;
+			offer(r, p->nbr_id, 1, case_id, p->exposure_id, p->last_date);
 		}
 	}
 	return 0;
 }
 
-/* Hop 2: every exposure of subject x (the hop-1 contact via_id), except
+/* Hop 2: every exposure of the hop-1 contact via_id (in slot x), except
  * those with the case. */
 static int
 scan_hop2(const cg_t *g, cg_trace_result_t *r, uint32_t x, int64_t via_id, int64_t case_id)
 {
-	int rc;
-	if (x < g->csr_subjects) {
-		for (uint32_t p = g->offsets[x], end = g->offsets[x + 1]; p < end; p++) {
-			if (g->nbr_id[p] == case_id)
-				continue;
-			rc = offer(r, g->nbr_id[p], 2, via_id, g->exposure_id[p], g->last_date[p]);
-			if (rc)
-				return rc;
-		}
+	uint32_t start = g->slots[x].start, end = g->slots[x].end;
+	int rc = result_reserve(r, end - start);
+	if (rc)
+		return rc;
+	for (uint32_t p = start; p < end; p++) {
+		if (g->nbr_id[p] == case_id)
+			continue;
+		offer(r, g->nbr_id[p], 2, via_id, g->exposure_id[p], g->last_date[p]);
 	}
-	if (g->pend_head != NULL && x < g->pend_head_cap) {
+	if (g->pend_head != NULL) {
 		for (uint32_t h = g->pend_head[x]; h != NONE; h = g->pend[h].next) {
 			const struct pend_half *p = &g->pend[h];
 			if (p->nbr_id == case_id)
 				continue;
-			rc = offer(r, p->nbr_id, 2, via_id, p->exposure_id, p->last_date);
+			rc = result_reserve(r, 1);
 			if (rc)
 				return rc;
+			offer(r, p->nbr_id, 2, via_id, p->exposure_id, p->last_date);
 		}
 	}
 	return 0;
 }
 
 /*
- * The dense indexes of the hop-1 contacts, into scratch.node.  Each is a
- * chain of dependent reads (hash slot, id, CSR offsets, half-edges),
- * each likely a cache miss on a large graph; walking the contacts in
- * stages, prefetching the next link of every chain before following
- * any, overlaps the misses of different contacts instead of paying them
- * one after another.
+ * The slots of the hop-1 contacts, into scratch.node.  Finding a slot
+ * and then reading its half-edges are two dependent reads, each likely a
+ * cache miss on a large graph; doing it in stages -- prefetch every
+ * contact's slot, then find each and prefetch its half-edges -- overlaps
+ * the misses of all the contacts instead of paying them one by one.
  */
 static void
 resolve_hop1(const cg_t *g, cg_trace_result_t *r)
@@ -689,43 +700,45 @@ resolve_hop1(const cg_t *g, cg_trace_result_t *r)
 	for (size_t i = 0; i < n; i++)
 		PREFETCH(&g->slots[id_hash(r->contacts[i].id) & mask]);
 	for (size_t i = 0; i < n; i++) {
-		uint32_t x = g->slots[id_hash(r->contacts[i].id) & mask];
-		if (x != NONE)
-			PREFETCH(&g->ids[x]);
-	}
-	for (size_t i = 0; i < n; i++) {
-		node[i] = subject_find(g, r->contacts[i].id);
+		node[i] = slot_find(g, r->contacts[i].id);
 		assert(node[i] != NONE); /* a neighbour is a subject */
-		if (node[i] < g->csr_subjects)
-			PREFETCH(&g->offsets[node[i]]);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (node[i] >= g->csr_subjects)
-			continue;
-		uint32_t p = g->offsets[node[i]];
-		PREFETCH(&g->nbr_id[p]);
-		PREFETCH(&g->exposure_id[p]);
-		PREFETCH(&g->last_date[p]);
+		uint32_t p = g->slots[node[i]].start;
+		if (p < g->slots[node[i]].end) {
+			PREFETCH(&g->nbr_id[p]);
+			PREFETCH(&g->exposure_id[p]);
+			PREFETCH(&g->last_date[p]);
+		}
 	}
 }
 
-/* Sort contacts by id: insertion sort of runs of 16, then bottom-up
- * merges through tmp.  Ids are distinct, so stability does not matter;
- * no comparison callback, unlike qsort. */
+/* Sort a[lo..hi) by id by insertion: fast on short or nearly sorted
+ * runs.  Gives up (returns false, a[] still a permutation) once it has
+ * moved more than max_moves entries. */
+static bool
+insertion_sort(struct cg_contact *a, size_t lo, size_t hi, size_t max_moves)
+{
+	size_t moves = 0;
+	for (size_t i = lo + 1; i < hi; i++) {
+		struct cg_contact v = a[i];
+		size_t j = i;
+		for (; j > lo && a[j - 1].id > v.id; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+		moves += i - j;
+		if (moves > max_moves)
+			return false;
+	}
+	return true;
+}
+
+/* Sort a[0..n) by id: insertion-sorted runs of 16, then bottom-up
+ * merges through tmp.  O(n log n) whatever the ids. */
 static void
-sort_by_id(struct cg_contact *a, struct cg_contact *tmp, size_t n)
+merge_sort(struct cg_contact *a, struct cg_contact *tmp, size_t n)
 {
 	enum { RUN = 16 };
-	for (size_t lo = 0; lo < n; lo += RUN) {
-		size_t hi = lo + RUN < n ? lo + RUN : n;
-		for (size_t i = lo + 1; i < hi; i++) {
-			struct cg_contact v = a[i];
-			size_t j = i;
-			for (; j > lo && a[j - 1].id > v.id; j--)
-				a[j] = a[j - 1];
-			a[j] = v;
-		}
-	}
+	for (size_t lo = 0; lo < n; lo += RUN)
+		(void)insertion_sort(a, lo, lo + RUN < n ? lo + RUN : n, SIZE_MAX);
 	struct cg_contact *src = a, *dst = tmp;
 	for (size_t width = RUN; width < n; width *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * width) {
@@ -747,6 +760,57 @@ sort_by_id(struct cg_contact *a, struct cg_contact *tmp, size_t n)
 		memcpy(a, src, n * sizeof *a);
 }
 
+/*
+ * Sort the contacts of r by id.  A comparison sort of a hundred random
+ * ids mispredicts about half of its branches and took as long as the
+ * whole graph walk, so: one counting pass into about 2n buckets by the
+ * top bits of id - min (into sort_tmp, which then swaps with contacts),
+ * after which the array is nearly sorted and one insertion sort
+ * finishes it in about linear time.  If the ids are bunched into few
+ * buckets, the insertion sort gives up after SORT_MOVES_PER_ENTRY * n
+ * moves and merge_sort() does it in O(n log n).
+ */
+enum { SORT_BUCKET_BITS_MAX = 10, SORT_MOVES_PER_ENTRY = 4 };
+
+static void
+sort_by_id(cg_trace_result_t *r)
+{
+	struct cg_contact *a = r->contacts, *tmp = r->scratch.sort_tmp;
+	size_t n = r->count;
+	uint32_t start[(1 << SORT_BUCKET_BITS_MAX) + 1];
+
+	if (n <= 16) {
+		(void)insertion_sort(a, 0, n, SIZE_MAX);
+		return;
+	}
+	int64_t min = a[0].id, max = a[0].id;
+	for (size_t i = 1; i < n; i++) {
+		min = a[i].id < min ? a[i].id : min;
+		max = a[i].id > max ? a[i].id : max;
+	}
+	/* max - min as unsigned is exact for any two int64 */
+	uint64_t span = (uint64_t)max - (uint64_t)min;
+	int span_bits = 0, bucket_bits = 1;
+	while (span_bits < 64 && (span >> span_bits) != 0)
+		span_bits++;
+	while (bucket_bits < SORT_BUCKET_BITS_MAX && ((size_t)1 << bucket_bits) < 2 * n)
+		bucket_bits++;
+	int shift = span_bits > bucket_bits ? span_bits - bucket_bits : 0;
+	size_t buckets = (size_t)1 << bucket_bits;
+
+	memset(start, 0, (buckets + 1) * sizeof *start);
+	for (size_t i = 0; i < n; i++)
+		start[(((uint64_t)a[i].id - (uint64_t)min) >> shift) + 1]++;
+	for (size_t b = 1; b <= buckets; b++)
+		start[b] += start[b - 1];
+	for (size_t i = 0; i < n; i++)
+		tmp[start[((uint64_t)a[i].id - (uint64_t)min) >> shift]++] = a[i];
+	if (!insertion_sort(tmp, 0, n, SORT_MOVES_PER_ENTRY * n))
+		merge_sort(tmp, a, n);
+	r->contacts = tmp;
+	r->scratch.sort_tmp = a;
+}
+
 int
 cg_trace(const cg_t *g, int64_t source_id, int32_t window_from, int32_t window_to, int hops,
 	 cg_trace_result_t *out)
@@ -758,7 +822,7 @@ cg_trace(const cg_t *g, int64_t source_id, int32_t window_from, int32_t window_t
 	out->count = out->hop1_count = out->hop2_count = 0;
 	if (g == NULL || (hops != 1 && hops != 2) || window_from > window_to)
 		return FK_EINVAL;
-	uint32_t source = subject_find(g, source_id);
+	uint32_t source = slot_find(g, source_id);
 	if (source == NONE)
 		return FK_ENOTFOUND;
 
@@ -778,7 +842,7 @@ cg_trace(const cg_t *g, int64_t source_id, int32_t window_from, int32_t window_t
 		}
 	}
 	out->hop2_count = out->count - out->hop1_count;
-	sort_by_id(out->contacts, out->scratch.sort_tmp, out->count);
+	sort_by_id(out);
 	return 0;
 fail:
 	out->count = out->hop1_count = out->hop2_count = 0;

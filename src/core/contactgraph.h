@@ -25,18 +25,18 @@
  * via_id.  So the answer depends only on the set of exposures, never on
  * the order they were given in.
  *
- * Layout (for E exposures among N subjects): CSR -- an offset per
- * subject into four parallel arrays with one entry per half-edge (an
+ * Layout: CSR -- four parallel arrays with one entry per half-edge (an
  * exposure seen from one of its two subjects): the neighbour's id, the
- * exposure id, first_date and last_date, 24 bytes; 48 bytes per
- * exposure, all a trace reads, in a few sequential runs per subject.
- * Protected exposures are counted but not stored: no trace follows them,
- * they only make their subjects known.  Ids map to dense indexes
- * through an open-addressing hash table: 8 bytes of id, 4 of offset and
- * 8 to 16 of hash slots per subject.  Exposures added after the build
- * wait in a pending list, linked per subject, that traces read too; it
- * is merged into the CSR arrays when it reaches 1/8 of the graph (so an
- * add costs O(1) amortised) or on demand with cg_compact().
+ * exposure id, first_date and last_date, 24 bytes, so 48 per exposure;
+ * each subject's half-edges are one range of them.  Protected exposures
+ * are counted but not stored: no trace follows them, they only make
+ * their subjects known.  An open-addressing hash table maps a subject's
+ * id straight to its range (16-byte slots, 2 to 4 per subject), so a
+ * trace finds a subject and reads its exposures in two steps.
+ * Exposures added after the build wait in a pending list, linked per
+ * subject, that traces read too; it is merged into the CSR arrays when
+ * it reaches 1/8 of the graph (so an add costs O(1) amortised) or on
+ * demand with cg_compact().
  *
  * Thread safety: a graph is a plain value without locks.  cg_trace() and
  * the cg_*_count / cg_memory_bytes getters only read it, so any number of
@@ -61,8 +61,9 @@
  * uint32); cg_build and cg_add answer FK_ETOOBIG beyond it. */
 #define CG_EDGES_MAX ((size_t)INT32_MAX)
 
-/* Most distinct subjects a graph holds (dense indexes are uint32). */
-#define CG_SUBJECTS_MAX ((size_t)INT32_MAX)
+/* Most distinct subjects a graph holds (slot numbers are uint32 and the
+ * table is kept at most half full). */
+#define CG_SUBJECTS_MAX ((size_t)1 << 30)
 
 /* Edges added after the build are merged into the CSR arrays once this
  * many, or 1/8 of the graph's edges if that is more, are pending. */
@@ -105,7 +106,7 @@ typedef struct cg_trace_result {
 	size_t hop2_count;           /* contacts with hop 2 */
 	struct {                     /* private: scratch kept between traces */
 		size_t cap;          /* room in contacts and node */
-		uint32_t *node;      /* dense index of each hop-1 contact */
+		uint32_t *node;      /* hash slot of each hop-1 contact */
 		struct cg_contact *sort_tmp; /* merge buffer, cap entries */
 		struct cg__seen *seen; /* contact id -> contact, open addressing */
 		size_t seen_cap;     /* slots in seen, a power of two or 0 */
@@ -127,8 +128,8 @@ int cg_edge_validate(const struct cg_edge *e, struct fk_error *err) FK_MUST_CHEC
  * is 0).  The edges are copied; the caller keeps its array.  Every
  * subject named by an edge, protected or not, is known to the graph.
  * Runs in O(n) time; the graph takes 48 bytes per unprotected edge and
- * 20 to 28 per subject, and the build 8 more bytes per unprotected edge
- * while it runs.
+ * 32 to 64 per subject, and the build 8 more bytes per unprotected edge
+ * and 4 per subject while it runs.
  *
  * On success returns 0 and sets *out to a graph the caller frees with
  * cg_free().  On failure sets *out to NULL and returns FK_EINVAL (an

@@ -831,12 +831,13 @@ h_reviews_list(struct http_req *r)
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(
-			arr, json_pack("{s:I, s:I, s:s, s:s?, s:I, s:o, s:s, s:I, s:o, s:s, s:o}", "id",
+			arr, json_pack("{s:I, s:I, s:s, s:s?, s:I, s:o, s:o, s:I, s:o, s:s, s:o}", "id",
 				       (json_int_t)items[i].id, "subject_id",
 				       (json_int_t)items[i].subject_id, "name", items[i].name,
 				       "person_id", items[i].person_id[0] ? items[i].person_id : NULL,
 				       "observation_id", (json_int_t)items[i].observation_id, "date",
-				       day(items[i].date), "reason", items[i].reason, "created_at",
+				       day(items[i].date), "reason", http_reason_json(items[i].reason),
+				       "created_at",
 				       (json_int_t)items[i].created_at, "resolved_at",
 				       items[i].resolved_at ? json_integer(items[i].resolved_at)
 							    : json_null(),

@@ -565,9 +565,9 @@ tristate(int v)
 	return v < 0 ? json_null() : json_boolean(v);
 }
 
-/* Alerts keep their reason as "zh / en" (app/reports.c); answer {zh, en}. */
-static json_t *
-reason_json(const char *reason)
+/* Alerts and reviews keep their reason as "zh / en"; answer {zh, en}. */
+json_t *
+http_reason_json(const char *reason)
 {
 	const char *sep = strstr(reason, " / ");
 	if (sep == NULL)
@@ -584,7 +584,7 @@ alert_json(const alert_t *a)
 			 a->person_id, "person_name", a->person_name, "department_id",
 			 (json_int_t)a->department_id, "department", a->department, "date",
 			 date_json(a->date), "status", status_name(a->status), "rule", a->rule,
-			 "reason", reason_json(a->reason), "created_at", (json_int_t)a->created_at,
+			 "reason", http_reason_json(a->reason), "created_at", (json_int_t)a->created_at,
 			 "acked_by", a->acked_by[0] ? a->acked_by : NULL, "acked_at",
 			 a->acked_at ? json_integer((json_int_t)a->acked_at) : json_null(),
 			 "clinic_visited", tristate(a->clinic_visited), "community_informed",

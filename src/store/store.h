@@ -610,7 +610,7 @@ typedef struct followup {
 	unsigned symptoms;           /* SYM_BIT set */
 	char by[BY_BUF];
 	int64_t filled_at;           /* 0 while not filled */
-	char source[8];              /* report (the daily check-in) or team */
+	char source[8];              /* report (the daily check-in), self or team */
 } followup_t;
 
 /* Make sure a morning and an evening slot exist for every day from..to. */

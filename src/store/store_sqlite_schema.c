@@ -308,7 +308,7 @@ const char *const store_sqlite_migrations[] = {
 	"  symptoms INTEGER NOT NULL DEFAULT 0,"
 	"  recorded_by TEXT NOT NULL DEFAULT '',"
 	"  filled_at INTEGER NOT NULL DEFAULT 0,"
-	"  source TEXT NOT NULL DEFAULT '' CHECK (source IN ('','report','team')),"
+	"  source TEXT NOT NULL DEFAULT '' CHECK (source IN ('','report','self','team')),"
 	"  UNIQUE (observation_id, date, slot)"
 	");"
 	"CREATE INDEX followups_unfilled ON followups(date) WHERE filled_at = 0;"

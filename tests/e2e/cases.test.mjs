@@ -157,6 +157,7 @@ describe('cases, contacts, observation, chains and the health code in the browse
     await page.click('.nav-link[href="/cases.html"]');
     await page.locator('#case-list li').first().waitFor();
     assert.equal(await page.locator('#case-list li').count(), 3, 'the seeded chain');
+    await page.screenshot({ path: screen('cases-list-phone-zh.png'), fullPage: true });
     await page.click('#new-case-link');
     await page.waitForURL((url) => url.search === '?new=1');
     await page.locator('label:has(#case-pick-kind-external)').click();
@@ -390,7 +391,7 @@ describe('cases, contacts, observation, chains and the health code in the browse
     await signOut();
   });
 
-  it('shows staff under observation their follow-ups, the live QR and a yellow code', async () => {
+  it('shows staff their observation on home, with today\'s follow-ups', async () => {
     await signIn('staff', 'staff-demo-2020');
     const card = page.locator('#obs-card');
     await card.waitFor();
@@ -400,7 +401,28 @@ describe('cases, contacts, observation, chains and the health code in the browse
     assert.equal(await page.getAttribute('#obs-link', 'href'), `/observations.html?id=${obsId}`);
     await assertFits(page, 'home under observation');
     await page.screenshot({ path: screen('home-observation-phone-zh.png'), fullPage: true });
+  });
 
+  // The person under observation fills their own slot (source "self").
+  it('lets staff fill their own follow-up: this afternoon\'s', async () => {
+    await page.click('#obs-link');
+    await page.waitForURL((url) => url.pathname === '/observations.html' && url.search === `?id=${obsId}`);
+    await page.locator('#fu-grid tbody tr').first().waitFor();
+    assert.ok(!(await page.locator('#extend-card').isVisible()), 'staff do not extend');
+    assert.ok(!(await page.locator('#release-one-card').isVisible()), 'staff do not release');
+    assert.equal(await page.inputValue('#fill-date'), TODAY);
+    assert.ok(await page.locator('#fill-pm').isChecked(), 'the open slot of today');
+    assert.ok(!(await page.locator('#fill-am').isVisible()), 'the morning is filled already');
+    await page.fill('#fill-temp', '36.5');
+    await page.click('#fill-submit');
+    const cell = page.locator(`#fu-grid tr[data-date="${TODAY}"] td[data-slot="pm"][data-state="filled"]`);
+    await cell.or(page.locator('#fill-error')).first().waitFor();
+    await page.screenshot({ path: screen('observation-staff-phone-zh.png'), fullPage: true });
+    assert.ok(!(await page.locator('#fill-error').isVisible()), await page.textContent('#fill-error'));
+    assert.ok(await cell.isVisible(), 'this afternoon is filled');
+  });
+
+  it('shows staff the live QR and a yellow code on history', async () => {
     await page.click('.nav-link[href="/history.html"]');
     const qr = page.locator('#code-qr');
     await qr.waitFor();

@@ -6,10 +6,11 @@
 // day (the answer to the first tap is lost on the way back, and the retry
 // carries the same request_id, so one report is stored), then changes it
 // with a fever, and sees red with what to do, in Chinese and in English;
-// the history page shows today red.  The office then sees 1 red on the
-// dashboard, acknowledges the alert with a note, finds many non-reporters,
-// a drawn trend chart and a working export.  No Content-Security-Policy
-// violation, script error or missing file along the way.
+// the history page shows today red with the scannable QR of their code.
+// The office then sees 1 red on the dashboard, acknowledges the alert with
+// a note, finds many non-reporters, a drawn trend chart and a working
+// export.  No Content-Security-Policy violation, script error or missing
+// file along the way.
 //
 // Environment: see harness.mjs (FANGKONG_BIN, FANGKONG_TEST_TMP,
 // FANGKONG_WEB_DIR).
@@ -224,10 +225,14 @@ describe('daily report, history and dashboard in the browser', { timeout: 240000
     assert.ok(await page.locator('#code-green-row').isVisible(), '"green from" is shown');
     assert.match(await page.textContent('#code-rule'), /14/);
     assert.equal(await page.locator('#day-list li').first().getAttribute('data-status'), 'red');
-    // the QR-like art is drawn, and has a size
-    assert.ok(await page.locator('#code-art rect.code-module').count() > 50);
-    const art = await page.locator('#code-art').boundingBox();
-    assert.ok(art && art.width > 150 && art.height > 150, `badge art ${JSON.stringify(art)}`);
+    // their own code is the scannable QR (GET /api/v1/codes/me/qr.svg), not the illustration
+    await page.waitForFunction(() => {
+      const img = document.getElementById('code-qr');
+      return !img.hidden && img.complete && img.naturalWidth > 0;
+    });
+    const qr = await page.locator('#code-qr').boundingBox();
+    assert.ok(qr && qr.width > 150 && qr.height > 150, `QR ${JSON.stringify(qr)}`);
+    assert.ok(!(await page.locator('#code-art').isVisible()), 'no illustration');
     await assertFits(page, 'history');
     await page.screenshot({ path: screen('history-phone-zh.png'), fullPage: true });
     // home now says today is reported, and red
@@ -352,6 +357,11 @@ describe('daily report, history and dashboard in the browser', { timeout: 240000
     await page.locator('#content').waitFor();
     assert.equal(await page.getAttribute('#strip li[aria-current="date"]', 'data-status'), 'red');
     assert.equal((await page.textContent('#person-name')).trim(), '周晓东');
+    // someone else's code: the QR-like illustration, drawn and with a size
+    assert.ok(await page.locator('#code-art rect.code-module').count() > 50);
+    const art = await page.locator('#code-art').boundingBox();
+    assert.ok(art && art.width > 150 && art.height > 150, `badge art ${JSON.stringify(art)}`);
+    assert.ok(!(await page.locator('#code-qr').isVisible()), 'no QR of someone else');
     await page.goBack();
     await page.locator('#n-red').getByText('1', { exact: true }).waitFor();
   });

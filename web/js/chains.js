@@ -239,10 +239,10 @@
 				links: links,
 				edgeSymbol: ['none', 'arrow'],
 				edgeSymbolSize: [0, 9],
-				label: {show: true, position: 'right', fontSize: 12, color: '#1d2a30'},
+				label: {show: true, position: 'bottom', distance: 4, fontSize: 12, color: '#1d2a30'},
 				lineStyle: {color: '#6b7c82', width: 1.5, curveness: 0.1, opacity: 0.9},
 				emphasis: {focus: 'adjacency', lineStyle: {width: 3}},
-				force: {repulsion: 180, edgeLength: [50, 90], gravity: 0.12, layoutAnimation: true}
+				force: {repulsion: 320, edgeLength: [70, 120], gravity: 0.08, layoutAnimation: true}
 			}]
 		}, {notMerge: true});
 	}

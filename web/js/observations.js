@@ -347,7 +347,7 @@
 				el('a', {className: 'person-link', href: '/observations.html?id=' + rv.observation_id, text: rv.name}),
 				el('span', {className: 'muted', text: fk.fmtDate(rv.date)})
 			]),
-			el('p', {className: 'review-reason', text: rv.reason})
+			fk.live(el('p', {className: 'review-reason'}), function () { return fk.text(rv.reason); })
 		]);
 		if (official) {
 			var dismiss = el('button', {type: 'button', className: 'btn btn-outline', i18n: 'obs.reviews.dismiss',

@@ -146,6 +146,7 @@
 			part('registry-fields').hidden = kind() !== 'registry';
 			part('external-fields').hidden = kind() !== 'external';
 			part('dups').hidden = true;
+			part('submit').hidden = false;
 			fk.showMessage(errorBox, null);
 		}
 
@@ -271,7 +272,19 @@
 				]));
 			});
 			part('dups').hidden = false;
+			part('submit').hidden = true;
 		}
+
+		/* changing what was typed asks again */
+		function retype() {
+			if (part('dups').hidden || picked)
+				return;
+			part('dups').hidden = true;
+			part('submit').hidden = false;
+		}
+		root.querySelectorAll('input[data-part]').forEach(function (i) {
+			i.addEventListener('input', retype);
+		});
 
 		async function post(url, body) {
 			var r = await fk.send('POST', url, body);
