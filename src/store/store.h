@@ -654,4 +654,105 @@ int store_review_list(store_t *s, const struct observation_query *q, bool open_o
  * FK_ECONFLICT if already resolved. */
 int store_tx_review_resolve(store_tx_t *tx, const review_t *r) FK_MUST_CHECK;
 
+/* ---- regional risk and return to work ---------------------------------- */
+
+/* New counts of one region on one day from one source.  Sources:
+ * "canghailan", "dxy", "plain" (imports) and "fangkong" (the cases
+ * registered here, by report date).  Grading sums the sources chosen. */
+typedef struct series_day {
+	char source[16];
+	char region_code[REGION_CODE_LEN + 1];
+	int32_t date;
+	int32_t new_confirmed;
+	int32_t new_clusters;
+	int32_t new_asymptomatic;
+} series_day_t;
+
+/* Replace every row of `source` dated from..to with rows[0..n) (one
+ * write; an import is all or nothing). */
+int store_tx_series_replace(store_tx_t *tx, const char *source, int32_t from, int32_t to,
+			    const series_day_t *rows, size_t n) FK_MUST_CHECK;
+/* Rows of source (NULL: all sources) dated from..to, by region then
+ * date; region_prefix NULL for all. */
+int store_series_list(store_t *s, const char *source, const char *region_prefix, int32_t from,
+		      int32_t to, series_day_t **out, size_t *n) FK_MUST_CHECK;
+/* Sources with their row counts and date ranges (for the views). */
+struct series_source {
+	char source[16];
+	int64_t rows;
+	int32_t first, last;
+};
+int store_series_sources(store_t *s, struct series_source **out, size_t *n) FK_MUST_CHECK;
+
+/* One change of a region's risk level (the history keeps every change). */
+typedef struct risk_change {
+	int64_t id;
+	char region_code[REGION_CODE_LEN + 1];
+	int32_t date;                  /* the day the level applies from */
+	char level[8];                 /* low, medium, high */
+	char rule[32];                 /* rule set, e.g. county-2020-02; "override" */
+	char reason[320];
+	bool override;                 /* set by an official, not computed */
+	int32_t override_until;        /* last day of an override, 0 = until revoked */
+	char by[BY_BUF];
+	int64_t at;
+} risk_change_t;
+
+/* Append a change. */
+int store_tx_risk_insert(store_tx_t *tx, risk_change_t *c) FK_MUST_CHECK;
+/* The newest change of a region on or before date (computed and
+ * override separately: override true/false). */
+int store_tx_risk_latest(store_tx_t *tx, const char *region_code, int32_t date, bool override,
+			 risk_change_t *out) FK_MUST_CHECK;
+int store_risk_latest(store_t *s, const char *region_code, int32_t date, bool override,
+		      risk_change_t *out) FK_MUST_CHECK;
+/* Every region's newest computed change and newest override on or
+ * before date (region_prefix NULL for all). */
+int store_risk_current(store_t *s, const char *region_prefix, int32_t date, risk_change_t **out,
+		       size_t *n) FK_MUST_CHECK;
+/* The whole history of a region, oldest first. */
+int store_risk_history(store_t *s, const char *region_code, risk_change_t **out,
+		       size_t *n) FK_MUST_CHECK;
+
+/* Emergency response level I-IV of a province (R5.3), dated. */
+typedef struct response_level {
+	int64_t id;
+	char province_code[REGION_CODE_LEN + 1];
+	int32_t date;
+	int level;                     /* 1..4, 0 = response ended */
+	char note[REPORT_NOTE_BUF];
+	char by[BY_BUF];
+	int64_t at;
+} response_level_t;
+
+int store_tx_response_insert(store_tx_t *tx, response_level_t *r) FK_MUST_CHECK;
+/* History of one province (or all, with NULL), oldest first. */
+int store_response_history(store_t *s, const char *province_code, response_level_t **out,
+			   size_t *n) FK_MUST_CHECK;
+
+/* A department's plan to resume on-site work, approved by the office. */
+typedef struct resumption_plan {
+	int64_t id;
+	int64_t department_id;
+	char department[DEPARTMENT_NAME_BUF];  /* reads */
+	int32_t start_date;
+	int cap_percent;               /* most of the department on site (e.g. 50, 33) */
+	char note[REPORT_NOTE_BUF];
+	char status[12];               /* submitted, approved, rejected */
+	char by[BY_BUF];
+	char decided_by[BY_BUF];
+	int64_t created_at;
+	int64_t decided_at;
+	char decision_note[REPORT_NOTE_BUF];
+} resumption_plan_t;
+
+int store_tx_plan_insert(store_tx_t *tx, resumption_plan_t *p) FK_MUST_CHECK;
+/* status, decided_by, decided_at, decision_note of p->id; FK_ECONFLICT
+ * unless it was "submitted". */
+int store_tx_plan_decide(store_tx_t *tx, const resumption_plan_t *p) FK_MUST_CHECK;
+int store_plan_get(store_t *s, int64_t id, resumption_plan_t *out) FK_MUST_CHECK;
+/* Plans of the departments in the subtree (NULL: all), newest first. */
+int store_plan_list(store_t *s, const char *dept_path, resumption_plan_t **out,
+		    size_t *n) FK_MUST_CHECK;
+
 #endif
