@@ -329,7 +329,9 @@ class ObservationTest(fk.ServerTestCase):
                             % b["name"])
         self.assertEqual((rv["subject_id"], rv["date"], rv["resolved_at"], rv["case_id"]),
                          (b["id"], TODAY, None, None))
-        self.assertIn("38.1", rv["reason"])
+        # the reason is given in both languages
+        self.assertIn("38.1", rv["reason"]["en"])
+        self.assertIn("38.1", rv["reason"]["zh"])
         # no release while it is open (R8.3), even with a reason
         self.assertError(self.release(oid, status=409, reason="期满"), 409)
         self.assertEqual(self.get_obs(oid)["status"], "open")
@@ -362,7 +364,8 @@ class ObservationTest(fk.ServerTestCase):
         self.fill(oid, TODAY, "am", 36.6, symptoms=["cough"])
         reviews = self.open_reviews(oid)
         self.assertEqual(len(reviews), 1)
-        self.assertIn("symptom", reviews[0]["reason"])
+        self.assertIn("symptom", reviews[0]["reason"]["en"])
+        self.assertIn("症状", reviews[0]["reason"]["zh"])
         # the contact becomes a suspected case; the review is resolved with it
         c = self.case(b["id"], "suspected", onset_date=TODAY)
         r = self.s["official"].post("/api/v1/reviews/%d/resolve" % reviews[0]["id"],
