@@ -182,6 +182,10 @@ int app_regions_load(app_t *a, long *loaded, struct fk_error *err) FK_MUST_CHECK
 int app_audit_list(app_t *a, const actor_t *actor, int64_t before, int limit,
 		   audit_entry_t **out, size_t *n) FK_MUST_CHECK;
 
+/* Audit that actor was shown these people (one durable write). */
+int app_audit_people(app_t *a, const actor_t *actor, const char *action, const person_t *people,
+		     size_t n, struct fk_error *err) FK_MUST_CHECK;
+
 /* Append one entry for actor (inside a write job). */
 int app_audit_tx(store_tx_t *tx, const actor_t *actor, const char *action,
 		 const char *object_type, const char *object_id,

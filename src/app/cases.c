@@ -359,9 +359,49 @@ has_active_case(store_tx_t *tx, int64_t subject_id, bool *active)
  * with a placement and follow-up slots.  *obs gets it (id 0 when the
  * contact is an active case and is not observed). */
 static int
+observe_subject(store_tx_t *tx, const actor_t *actor, int64_t subject_id, int64_t case_id,
+		int32_t last_exposure, int32_t end, const char *kind, const char *why,
+		observation_t *obs, bool *opened, struct fk_error *err);
+
+static int
 observe_contact(store_tx_t *tx, const actor_t *actor, int64_t subject_id, int64_t case_id,
 		int32_t last_exposure, int32_t end, const char *kind, observation_t *obs,
 		bool *opened, struct fk_error *err)
+{
+	return observe_subject(tx, actor, subject_id, case_id, last_exposure, end, kind,
+			       "close_contact", obs, opened, err);
+}
+
+int
+app__observe_person(store_tx_t *tx, const actor_t *actor, const person_t *p, const char *why,
+		    int32_t last_exposure, int32_t end, bool *opened)
+{
+	subject_t s;
+	observation_t obs;
+	struct fk_error err = {0};
+	int rc = store_tx_subject_by_person(tx, p->id, &s);
+
+	*opened = false;
+	if (rc == FK_ENOTFOUND) {
+		memset(&s, 0, sizeof s);
+		snprintf(s.person_id, sizeof s.person_id, "%s", p->id);
+		snprintf(s.name, sizeof s.name, "%s", p->name);
+		snprintf(s.phone, sizeof s.phone, "%s", p->phone);
+		snprintf(s.region_code, sizeof s.region_code, "%s", p->region_code);
+		s.created_at = app_now();
+		rc = store_tx_subject_insert(tx, &s);
+	}
+	if (rc)
+		return rc;
+	rc = observe_subject(tx, actor, s.id, 0, last_exposure, end, "home", why, &obs, opened,
+			     &err);
+	return rc;
+}
+
+static int
+observe_subject(store_tx_t *tx, const actor_t *actor, int64_t subject_id, int64_t case_id,
+		int32_t last_exposure, int32_t end, const char *kind, const char *why,
+		observation_t *obs, bool *opened, struct fk_error *err)
 {
 	int32_t today = app_today();
 	bool is_case = false;
@@ -389,7 +429,7 @@ observe_contact(store_tx_t *tx, const actor_t *actor, int64_t subject_id, int64_
 		memset(obs, 0, sizeof *obs);
 		obs->subject_id = subject_id;
 		snprintf(obs->kind, sizeof obs->kind, "%s", kind);
-		snprintf(obs->reason, sizeof obs->reason, "close_contact");
+		snprintf(obs->reason, sizeof obs->reason, "%s", why);
 		obs->case_id = case_id;
 		obs->last_exposure = last_exposure;
 		obs->start_date = today < end ? today : end;
@@ -410,7 +450,7 @@ observe_contact(store_tx_t *tx, const actor_t *actor, int64_t subject_id, int64_
 		pl.created_at = obs->created_at;
 		if ((rc = store_tx_placement_insert(tx, &pl)))
 			return fk_error_set(err, rc, "", "cannot record the placement");
-		if ((rc = audit(tx, actor, "create", "observation", obs->id, "close contact", err)))
+		if ((rc = audit(tx, actor, "create", "observation", obs->id, why, err)))
 			return rc;
 	} else {
 		return fk_error_set(err, rc, "", "cannot read observations");

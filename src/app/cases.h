@@ -127,6 +127,11 @@ int app_followups_missed(app_t *a, const actor_t *actor, int32_t date, const cha
 int app__observation_checkin(store_tx_t *tx, const actor_t *actor, const report_rec_t *rec,
 			     const policy_t *pol) FK_MUST_CHECK;
 
+/* Inside a write job: open (or extend) a registry person's observation
+ * for `why` ("arrival"), registering them in case management if needed. */
+int app__observe_person(store_tx_t *tx, const actor_t *actor, const person_t *p, const char *why,
+			int32_t last_exposure, int32_t end, bool *opened) FK_MUST_CHECK;
+
 int app_review_list(app_t *a, const actor_t *actor, bool open_only, review_t **out,
 		    size_t *n) FK_MUST_CHECK;
 /* Resolve a review: outcome "case_opened" (with the case's id) or

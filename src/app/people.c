@@ -107,6 +107,13 @@ read_audit_job(store_tx_t *tx, void *arg, struct fk_error *err)
 /* Record that actor read these people; nothing is returned unless this
  * succeeds. */
 int
+app_audit_people(app_t *a, const actor_t *actor, const char *action, const person_t *people,
+		 size_t n, struct fk_error *err)
+{
+	return app__audit_people(a, actor, action, people, n, err);
+}
+
+int
 app__audit_people(app_t *a, const actor_t *actor, const char *action, const person_t *people,
 	    size_t n, struct fk_error *err)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app_impl.h"
+#include "areas.h"
 #include "cases.h"
 #include "core/date.h"
 
@@ -252,6 +253,12 @@ submit_job(store_tx_t *tx, void *arg, struct fk_error *err)
 	/* a person under medical observation checks in through the report */
 	if ((rc = app__observation_checkin(tx, j->actor, rec, j->policy)))
 		return fk_error_set(err, rc, "", "cannot record the observation follow-up");
+	/* an arrival from a medium- or high-risk area is observed (R7.3) */
+	{
+		bool opened = false;
+		if ((rc = app__arrival_check(j->app, tx, j->actor, rec, j->policy, &opened)))
+			return fk_error_set(err, rc, "", "cannot open the arrival's observation");
+	}
 
 	if (rec->status != STATUS_GREEN) {
 		alert_t al = {0};

@@ -56,7 +56,7 @@
 struct slot {
 	int64_t id;
 	uint32_t start; /* CSR range [start, end) */
-	uint32_t end;   /* NONE: this slot is empty */
+	uint32_t end;	/* NONE: this slot is empty */
 };
 
 /* A half-edge of a pending edge, linked per owner. */
@@ -73,7 +73,7 @@ struct cg {
 	size_t slots_cap; /* a power of two >= 2 * n_subjects, or 0 */
 	size_t n_subjects;
 
-	size_t n_edges;     /* every exposure accepted, protected included */
+	size_t n_edges;	    /* every exposure accepted, protected included */
 	size_t n_protected; /* of them, protected (not stored) */
 
 	int64_t *nbr_id; /* the CSR arrays, csr_halves entries each */
@@ -246,7 +246,7 @@ int
 cg_build(const struct cg_edge *edges, size_t n, cg_t **out)
 {
 	cg_t *g = NULL;
-	uint32_t *ends = NULL;    /* dense subject_a, subject_b of each stored edge */
+	uint32_t *ends = NULL;	  /* dense subject_a, subject_b of each stored edge */
 	uint32_t *offsets = NULL; /* per dense subject */
 	size_t stored = 0;
 	bool is_new;
@@ -411,7 +411,7 @@ cg_add(cg_t *g, const struct cg_edge *e)
 	}
 	/* Reserve everything first, so that nothing below can fail. */
 	size_t new_subjects =
-		(slot_find(g, e->subject_a) == NONE) + (slot_find(g, e->subject_b) == NONE);
+	    (slot_find(g, e->subject_a) == NONE) + (slot_find(g, e->subject_b) == NONE);
 	rc = subjects_reserve(g, new_subjects);
 	if (rc == 0 && !e->protected)
 		rc = pending_reserve(g);
@@ -836,7 +836,8 @@ cg_trace(const cg_t *g, int64_t source_id, int32_t window_from, int32_t window_t
 		/* out->count grows as hop 2 is found; the first hop1_count
 		 * entries stay the hop-1 contacts, and node[] theirs. */
 		for (size_t i = 0; i < out->hop1_count; i++) {
-			rc = scan_hop2(g, out, out->scratch.node[i], out->contacts[i].id, source_id);
+			rc =
+			    scan_hop2(g, out, out->scratch.node[i], out->contacts[i].id, source_id);
 			if (rc)
 				goto fail;
 		}

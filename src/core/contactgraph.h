@@ -81,16 +81,16 @@ struct cg_edge {
 	int64_t exposure_id; /* the caller's id for it (uniqueness not checked) */
 	int32_t first_date;  /* day number (date.h) of the first contact */
 	int32_t last_date;   /* day number of the last contact, >= first_date */
-	bool protected;      /* both sides effectively protected: never traced */
+	bool protected;	     /* both sides effectively protected: never traced */
 };
 
 /* One traced contact. */
 struct cg_contact {
-	int64_t id;          /* the contact */
-	int64_t via_id;      /* hop 1: the case; hop 2: the hop-1 contact */
+	int64_t id;	     /* the contact */
+	int64_t via_id;	     /* hop 1: the case; hop 2: the hop-1 contact */
 	int64_t exposure_id; /* the exposure between via_id and id (see top) */
 	int32_t last_date;   /* its last_date: observation runs 14 days on */
-	int32_t hop;         /* 1 or 2 */
+	int32_t hop;	     /* 1 or 2 */
 };
 
 /*
@@ -100,21 +100,23 @@ struct cg_contact {
  * with cg_trace_result_free().  One result per thread.
  */
 typedef struct cg_trace_result {
-	struct cg_contact *contacts; /* count contacts, by ascending id */
-	size_t count;                /* hop1_count + hop2_count */
-	size_t hop1_count;           /* contacts with hop 1 */
-	size_t hop2_count;           /* contacts with hop 2 */
-	struct {                     /* private: scratch kept between traces */
-		size_t cap;          /* room in contacts and node */
-		uint32_t *node;      /* hash slot of each hop-1 contact */
-		struct cg_contact *sort_tmp; /* merge buffer, cap entries */
-		struct cg__seen *seen; /* contact id -> contact, open addressing */
-		size_t seen_cap;     /* slots in seen, a power of two or 0 */
-		uint32_t seen_gen;   /* a slot is in use iff its gen equals this */
+	struct cg_contact *contacts;	     /* count contacts, by ascending id */
+	size_t count;			     /* hop1_count + hop2_count */
+	size_t hop1_count;		     /* contacts with hop 1 */
+	size_t hop2_count;		     /* contacts with hop 2 */
+	struct {			     /* private: scratch kept between traces */
+		size_t cap;		     /* room in contacts and node */
+		uint32_t *node;		     /* hash slot of each hop-1 contact */
+		struct cg_contact *sort_tmp; /* sort buffer, cap entries */
+		struct cg__seen *seen;	     /* contact id -> contact, open addressing */
+		size_t seen_cap;	     /* slots in seen, a power of two or 0 */
+		uint32_t seen_gen;	     /* a slot is in use iff its gen equals this */
 	} scratch;
 } cg_trace_result_t;
 
+/* clang-format off */
 #define CG_TRACE_RESULT_INIT {0}
+/* clang-format on */
 
 /*
  * Check one exposure as cg_build() and cg_add() will.  Returns 0 or

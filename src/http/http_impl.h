@@ -154,6 +154,19 @@ void h_review_resolve(struct http_req *r);
 void h_chains(struct http_req *r);
 void h_serial_intervals(struct http_req *r);
 
+/* Handlers of routes_areas.c (regional risk, return to work). */
+void h_risk_current(struct http_req *r);
+void h_risk_history(struct http_req *r);
+void h_risk_override(struct http_req *r);
+void h_risk_grade(struct http_req *r);
+void h_response_list(struct http_req *r);
+void h_response_set(struct http_req *r);
+void h_plans_list(struct http_req *r);
+void h_plan_submit(struct http_req *r);
+void h_plan_decide(struct http_req *r);
+void h_return_to_work(struct http_req *r);
+void h_series_list(struct http_req *r);
+
 /* ---- JSON codecs (json.c) --------------------------------------------- */
 
 enum jf_type { JF_STRING, JF_INT, JF_BOOL, JF_NUMBER, JF_ARRAY };

@@ -792,6 +792,20 @@ const struct route http_routes[] = {
 	{"GET", "/api/v1/chains", R(OFFICIAL) | R(OFFICE) | R(ANALYST), 0, h_chains, "chains"},
 	{"GET", "/api/v1/chains/serial-intervals", R(OFFICIAL) | R(ANALYST), 0, h_serial_intervals,
 	 "chains.serial_intervals"},
+
+	/* regional risk and return to work (routes_areas.c) */
+	{"GET", "/api/v1/risk", ANY_ROLE, 0, h_risk_current, "risk.current"},
+	{"GET", "/api/v1/risk/{code}/history", ANY_ROLE, 0, h_risk_history, "risk.history"},
+	{"POST", "/api/v1/risk/overrides", R(OFFICIAL), 0, h_risk_override, "risk.override"},
+	{"POST", "/api/v1/risk/grade", R(OFFICIAL), 0, h_risk_grade, "risk.grade"},
+	{"GET", "/api/v1/series", ANY_ROLE, 0, h_series_list, "series.list"},
+	{"GET", "/api/v1/response-levels", ANY_ROLE, 0, h_response_list, "response.list"},
+	{"POST", "/api/v1/response-levels", R(OFFICIAL), 0, h_response_set, "response.set"},
+	{"GET", "/api/v1/plans", R(OFFICE) | R(DEPT_HEAD), 0, h_plans_list, "plans.list"},
+	{"POST", "/api/v1/plans", R(OFFICE) | R(DEPT_HEAD), 0, h_plan_submit, "plans.submit"},
+	{"POST", "/api/v1/plans/{id}/decision", R(OFFICE), 0, h_plan_decide, "plans.decide"},
+	{"GET", "/api/v1/return-to-work", R(OFFICE) | R(DEPT_HEAD), 0, h_return_to_work,
+	 "return_to_work"},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

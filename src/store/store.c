@@ -504,3 +504,39 @@ int store_tx_review_resolve(store_tx_t *tx, const review_t *r)
 { return tx_ops()->tx_review_resolve(TXDRV(tx), r); }
 int store_tx_followups_trim(store_tx_t *tx, int64_t observation_id, int32_t from)
 { return tx_ops()->tx_followups_trim(TXDRV(tx), observation_id, from); }
+
+/* regional risk and return to work */
+int store_tx_series_replace(store_tx_t *tx, const char *source, int32_t from, int32_t to,
+			    const series_day_t *rows, size_t n)
+{ return tx_ops()->tx_series_replace(TXDRV(tx), source, from, to, rows, n); }
+int store_series_list(store_t *s, const char *source, const char *region_prefix, int32_t from,
+		      int32_t to, series_day_t **out, size_t *n)
+{ return s->ops->series_list(s->drv, source, region_prefix, from, to, out, n); }
+int store_series_sources(store_t *s, struct series_source **out, size_t *n)
+{ return s->ops->series_sources(s->drv, out, n); }
+int store_tx_risk_insert(store_tx_t *tx, risk_change_t *c)
+{ return tx_ops()->tx_risk_insert(TXDRV(tx), c); }
+int store_tx_risk_latest(store_tx_t *tx, const char *region_code, int32_t date, bool override,
+			 risk_change_t *out)
+{ return tx_ops()->risk_latest(TXDRV(tx), true, region_code, date, override, out); }
+int store_risk_latest(store_t *s, const char *region_code, int32_t date, bool override,
+		      risk_change_t *out)
+{ return s->ops->risk_latest(s->drv, false, region_code, date, override, out); }
+int store_risk_current(store_t *s, const char *region_prefix, int32_t date, risk_change_t **out,
+		       size_t *n)
+{ return s->ops->risk_current(s->drv, region_prefix, date, out, n); }
+int store_risk_history(store_t *s, const char *region_code, risk_change_t **out, size_t *n)
+{ return s->ops->risk_history(s->drv, region_code, out, n); }
+int store_tx_response_insert(store_tx_t *tx, response_level_t *r)
+{ return tx_ops()->tx_response_insert(TXDRV(tx), r); }
+int store_response_history(store_t *s, const char *province_code, response_level_t **out,
+			   size_t *n)
+{ return s->ops->response_history(s->drv, province_code, out, n); }
+int store_tx_plan_insert(store_tx_t *tx, resumption_plan_t *p)
+{ return tx_ops()->tx_plan_insert(TXDRV(tx), p); }
+int store_tx_plan_decide(store_tx_t *tx, const resumption_plan_t *p)
+{ return tx_ops()->tx_plan_decide(TXDRV(tx), p); }
+int store_plan_get(store_t *s, int64_t id, resumption_plan_t *out)
+{ return s->ops->plan_get(s->drv, id, out); }
+int store_plan_list(store_t *s, const char *dept_path, resumption_plan_t **out, size_t *n)
+{ return s->ops->plan_list(s->drv, dept_path, out, n); }

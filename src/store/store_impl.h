@@ -143,6 +143,26 @@ struct store_ops {
 	int (*review_list)(void *drv, const struct observation_query *q, bool open_only,
 			   review_t **out, size_t *n);
 	int (*tx_review_resolve)(void *drv, const review_t *r);
+
+	/* regional risk and return to work */
+	int (*tx_series_replace)(void *drv, const char *source, int32_t from, int32_t to,
+				 const series_day_t *rows, size_t n);
+	int (*series_list)(void *drv, const char *source, const char *region_prefix, int32_t from,
+			   int32_t to, series_day_t **out, size_t *n);
+	int (*series_sources)(void *drv, struct series_source **out, size_t *n);
+	int (*tx_risk_insert)(void *drv, risk_change_t *c);
+	int (*risk_latest)(void *drv, bool tx, const char *region_code, int32_t date, bool override,
+			   risk_change_t *out);
+	int (*risk_current)(void *drv, const char *region_prefix, int32_t date, risk_change_t **out,
+			    size_t *n);
+	int (*risk_history)(void *drv, const char *region_code, risk_change_t **out, size_t *n);
+	int (*tx_response_insert)(void *drv, response_level_t *r);
+	int (*response_history)(void *drv, const char *province_code, response_level_t **out,
+				size_t *n);
+	int (*tx_plan_insert)(void *drv, resumption_plan_t *p);
+	int (*tx_plan_decide)(void *drv, const resumption_plan_t *p);
+	int (*plan_get)(void *drv, int64_t id, resumption_plan_t *out);
+	int (*plan_list)(void *drv, const char *dept_path, resumption_plan_t **out, size_t *n);
 };
 
 extern const struct store_ops store_sqlite_ops;

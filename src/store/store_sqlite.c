@@ -282,6 +282,8 @@ conn_close(struct conn *c)
 		sqlite3_finalize(c->st[i]);
 	for (int i = 0; i < SQ_CASES_ST_MAX; i++)
 		sqlite3_finalize(c->cases_st[i]);
+	for (int i = 0; i < SQ_RISK_ST_MAX; i++)
+		sqlite3_finalize(c->risk_st[i]);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -2246,6 +2248,19 @@ const struct store_ops store_sqlite_ops = {
 	.review_get = sq__review_get,
 	.review_list = sq__review_list,
 	.tx_review_resolve = sq__tx_review_resolve,
+	.tx_series_replace = sq__tx_series_replace,
+	.series_list = sq__series_list,
+	.series_sources = sq__series_sources,
+	.tx_risk_insert = sq__tx_risk_insert,
+	.risk_latest = sq__risk_latest,
+	.risk_current = sq__risk_current,
+	.risk_history = sq__risk_history,
+	.tx_response_insert = sq__tx_response_insert,
+	.response_history = sq__response_history,
+	.tx_plan_insert = sq__tx_plan_insert,
+	.tx_plan_decide = sq__tx_plan_decide,
+	.plan_get = sq__plan_get,
+	.plan_list = sq__plan_list,
 };
 
 /* ---- helpers shared with the other SQLite files (store_sqlite_int.h) ---- */

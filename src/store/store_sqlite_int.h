@@ -13,6 +13,7 @@
 
 #define SQ_MAIN_ST_MAX 96   /* statements of store_sqlite.c */
 #define SQ_CASES_ST_MAX 64  /* statements of store_sqlite_cases.c */
+#define SQ_RISK_ST_MAX 24   /* statements of store_sqlite_risk.c */
 
 /* One SQLite connection and its prepared statements (kept, reset after
  * each use). */
@@ -20,6 +21,7 @@ struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[SQ_MAIN_ST_MAX];
 	sqlite3_stmt *cases_st[SQ_CASES_ST_MAX];
+	sqlite3_stmt *risk_st[SQ_RISK_ST_MAX];
 	struct conn *next; /* idle list */
 };
 
@@ -87,5 +89,25 @@ int sq__review_get(void *drv, int64_t id, review_t *out);
 int sq__review_list(void *drv, const struct observation_query *q, bool open_only,
 	review_t **out, size_t *n);
 int sq__tx_review_resolve(void *drv, const review_t *r);
+
+/* The regional-risk ops (store_sqlite_risk.c). */
+int sq__tx_series_replace(void *drv, const char *source, int32_t from, int32_t to,
+	const series_day_t *rows, size_t n);
+int sq__series_list(void *drv, const char *source, const char *region_prefix, int32_t from,
+	int32_t to, series_day_t **out, size_t *n);
+int sq__series_sources(void *drv, struct series_source **out, size_t *n);
+int sq__tx_risk_insert(void *drv, risk_change_t *c);
+int sq__risk_latest(void *drv, bool tx, const char *region_code, int32_t date, bool override,
+	risk_change_t *out);
+int sq__risk_current(void *drv, const char *region_prefix, int32_t date, risk_change_t **out,
+	size_t *n);
+int sq__risk_history(void *drv, const char *region_code, risk_change_t **out, size_t *n);
+int sq__tx_response_insert(void *drv, response_level_t *r);
+int sq__response_history(void *drv, const char *province_code, response_level_t **out,
+	size_t *n);
+int sq__tx_plan_insert(void *drv, resumption_plan_t *p);
+int sq__tx_plan_decide(void *drv, const resumption_plan_t *p);
+int sq__plan_get(void *drv, int64_t id, resumption_plan_t *out);
+int sq__plan_list(void *drv, const char *dept_path, resumption_plan_t **out, size_t *n);
 
 #endif

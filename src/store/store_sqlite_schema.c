@@ -327,6 +327,69 @@ const char *const store_sqlite_migrations[] = {
 	");"
 	"CREATE INDEX reviews_subject ON reviews(subject_id);"
 	"CREATE INDEX reviews_open ON reviews(resolved_at);",
+
+	/* 5: regional risk and return to work -- daily new counts per
+	 * source and region, the history of risk levels (computed and
+	 * overrides), provincial response levels, and resumption plans.
+	 * A response level belongs to a province: the trigger refuses any
+	 * other region (a CHECK cannot look at another table). */
+	"CREATE TABLE series ("
+	"  source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 15),"
+	"  region_code TEXT NOT NULL REFERENCES regions(code),"
+	"  date INTEGER NOT NULL,"
+	"  new_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (new_confirmed >= 0),"
+	"  new_clusters INTEGER NOT NULL DEFAULT 0 CHECK (new_clusters >= 0),"
+	"  new_asymptomatic INTEGER NOT NULL DEFAULT 0 CHECK (new_asymptomatic >= 0),"
+	"  PRIMARY KEY (source, region_code, date)"
+	") WITHOUT ROWID;"
+	/* reads by region (all sources) then date; replace by source and date */
+	"CREATE INDEX series_region ON series(region_code, date);"
+	"CREATE INDEX series_source_date ON series(source, date);"
+	"CREATE TABLE risk_changes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  region_code TEXT NOT NULL REFERENCES regions(code),"
+	"  date INTEGER NOT NULL,"
+	"  level TEXT NOT NULL CHECK (level IN ('low','medium','high')),"
+	"  rule TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  override INTEGER NOT NULL DEFAULT 0 CHECK (override IN (0, 1)),"
+	"  override_until INTEGER NOT NULL DEFAULT 0"
+	"    CHECK (override_until = 0 OR (override = 1 AND override_until >= date)),"
+	"  set_by TEXT NOT NULL DEFAULT '',"
+	"  at INTEGER NOT NULL"
+	");"
+	/* the newest change of a region, computed or override, on a date */
+	"CREATE INDEX risk_changes_latest ON risk_changes(region_code, override, date, id);"
+	"CREATE INDEX risk_changes_date ON risk_changes(date);"
+	"CREATE TABLE response_levels ("
+	"  id INTEGER PRIMARY KEY,"
+	"  province_code TEXT NOT NULL REFERENCES regions(code),"
+	"  date INTEGER NOT NULL,"
+	"  level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 4),"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  set_by TEXT NOT NULL DEFAULT '',"
+	"  at INTEGER NOT NULL"
+	");"
+	"CREATE INDEX response_levels_province ON response_levels(province_code, date, id);"
+	"CREATE TRIGGER response_levels_province_only BEFORE INSERT ON response_levels"
+	"  WHEN (SELECT level FROM regions WHERE code = NEW.province_code) IS NOT 'province'"
+	"  AND EXISTS (SELECT 1 FROM regions WHERE code = NEW.province_code)"
+	"  BEGIN SELECT RAISE(ABORT, 'response level for a region that is not a province'); END;"
+	"CREATE TABLE resumption_plans ("
+	"  id INTEGER PRIMARY KEY,"
+	"  department_id INTEGER NOT NULL REFERENCES departments(id),"
+	"  start_date INTEGER NOT NULL,"
+	"  cap_percent INTEGER NOT NULL CHECK (cap_percent BETWEEN 1 AND 100),"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'submitted'"
+	"    CHECK (status IN ('submitted','approved','rejected')),"
+	"  created_by TEXT NOT NULL DEFAULT '',"
+	"  decided_by TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL,"
+	"  decided_at INTEGER NOT NULL DEFAULT 0,"
+	"  decision_note TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE INDEX resumption_plans_department ON resumption_plans(department_id);",
 };
 
 const int store_sqlite_migration_count =
