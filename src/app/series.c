@@ -421,15 +421,22 @@ header_row(struct ctx *c, char **f, size_t n)
 							    "row 1: column '%s' appears twice", f[k]);
 				c->col_of[i] = (int)k;
 			}
+	/* a DXY file given as canghailan would pass (its extra column is
+	 * ignored) and land under the wrong source: refuse it */
+	if (c->format == SERIES_CANGHAILAN)
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(f[k], col_names[COL_UPDATE_TIME]) == 0)
+				problem(c->rep, 1, "update_time",
+					"update_time is a column of the dxy format: import this file "
+					"as dxy");
 	for (int i = 0; i < COL_COUNT; i++)
 		if (c->col_of[i] < 0 && col_required(c->format, (enum col)i)) {
 			problem(c->rep, 1, col_names[i], "missing column '%s' (the %s format needs it)",
 				col_names[i], series_format_name(c->format));
 		}
 	if (c->rep->n_problems)
-		return fk_error_set(c->err, FK_EINVAL, c->rep->problems[0].column,
-				    "row 1: the header lacks column '%s' of the %s format",
-				    c->rep->problems[0].column, series_format_name(c->format));
+		return fk_error_set(c->err, FK_EINVAL, c->rep->problems[0].column, "row 1: %s",
+				    c->rep->problems[0].message);
 	return 0;
 }
 
@@ -922,7 +929,15 @@ cmp_unit(const void *pa, const void *pb)
 	return strcmp(a->at.name, b->at.name);
 }
 
-/* Steps 3 of the file comment: group by unit, walk every unit. */
+/* qsort of a list that may be empty (and NULL). */
+static void
+sort_list(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+/* Step 3 of the file comment: group by unit, walk every unit. */
 static int
 convert(struct ctx *c, const char *source, struct out *o)
 {
@@ -999,15 +1014,16 @@ convert(struct ctx *c, const char *source, struct out *o)
 		}
 	}
 	rep->stored_rows = (long)o->n;
-	qsort(rep->decrease_list, rep->n_decrease_list, sizeof *rep->decrease_list, cmp_decrease);
-	qsort(rep->other_decrease_list, rep->n_other_decrease_list,
-	      sizeof *rep->other_decrease_list, cmp_decrease);
-	qsort(rep->gap_list, rep->n_gap_list, sizeof *rep->gap_list, cmp_gap);
-	qsort(rep->excluded_list, rep->n_excluded_list, sizeof *rep->excluded_list, cmp_unit);
-	qsort(rep->own_county_list, rep->n_own_county_list, sizeof *rep->own_county_list,
-	      cmp_unit);
-	qsort(rep->whole_province_list, rep->n_whole_province_list,
-	      sizeof *rep->whole_province_list, cmp_unit);
+	sort_list(rep->decrease_list, rep->n_decrease_list, sizeof *rep->decrease_list,
+		  cmp_decrease);
+	sort_list(rep->other_decrease_list, rep->n_other_decrease_list,
+		  sizeof *rep->other_decrease_list, cmp_decrease);
+	sort_list(rep->gap_list, rep->n_gap_list, sizeof *rep->gap_list, cmp_gap);
+	sort_list(rep->excluded_list, rep->n_excluded_list, sizeof *rep->excluded_list, cmp_unit);
+	sort_list(rep->own_county_list, rep->n_own_county_list, sizeof *rep->own_county_list,
+		  cmp_unit);
+	sort_list(rep->whole_province_list, rep->n_whole_province_list,
+		  sizeof *rep->whole_province_list, cmp_unit);
 out:
 	free(order);
 	free(start);
@@ -1070,11 +1086,11 @@ app_series_import(app_t *a, const actor_t *actor, enum series_format format, con
 	memset(rep, 0, sizeof *rep);
 	memset(&c, 0, sizeof c);
 	rep->format = format;
-	if (!actor->cli &&
-	    (actor->user.role != ROLE_OFFICIAL || actor->user.region_prefix[0] != '\0'))
-		return fk_error_set(err, FK_EPERM, "",
-				    "only an official without a region restriction imports case series "
-				    "(an import replaces the source's rows of every region)");
+	/* case series are published aggregate counts, not personal records:
+	 * an official's region prefix does not narrow them (a source is one
+	 * dataset, replaced as a whole; the audit log names who did it) */
+	if (!actor->cli && actor->user.role != ROLE_OFFICIAL)
+		return fk_error_set(err, FK_EPERM, "", "only an official imports case series");
 	if (series_format_name(format)[0] == '\0')
 		return fk_error_set(err, FK_EINVAL, "format", "unknown format");
 	if (source == NULL || source[0] == '\0')

@@ -78,10 +78,13 @@
  * sources used (136100, 220a61, 1100y0...) were mapped in the files
  * already (city_name_map.csv), and any left would be refused.
  *
- * Who may import: the command line, and an official without a region
- * prefix (a replace covers every region of the source, so an official
- * of one province may not).  The source name is the format's unless
- * given; "fangkong" (cases registered here) cannot be imported into.
+ * Who may import: the command line and officials.  Series are published
+ * aggregate counts, not personal records, so an official's region
+ * prefix does not narrow an import (a source is one dataset, replaced
+ * as a whole over the file's dates); every import is audited.  The
+ * source name is the format's unless given; "fangkong" (the cases
+ * registered here) cannot be imported into.  A canghailan import
+ * refuses a header with update_time (a DXY file under the wrong name).
  */
 #ifndef SERIES_H
 #define SERIES_H
@@ -227,7 +230,7 @@ struct series_report {
  * Returns 0 with rep filled and the series stored; FK_EINVAL with
  * rep->problems listing every bad row (nothing stored) or err naming
  * what else is wrong (empty file, bad source name, missing header
- * column); FK_EPERM for an actor who may not import; another fk_err
+ * column); FK_EPERM for a role other than official; another fk_err
  * from the store.  rep is filled in every case (free it).
  */
 int app_series_import(app_t *a, const actor_t *actor, enum series_format format,

@@ -34,5 +34,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_import_series(int argc, char **argv);
+int cmd_zone(int argc, char **argv);
 
 #endif

@@ -65,13 +65,15 @@ cmd_import(int argc, char **argv)
 	app_t *app;
 	int c, rc;
 
+	if (argc >= 2 && strcmp(argv[1], "series") == 0)
+		return cmd_import_series(argc, argv);
 	if (argc < 2 || strcmp(argv[1], "people") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			printf("usage: fangkong import people --db FILE [--partial] PEOPLE.csv\n");
-			return 0;
-		}
-		fprintf(stderr, "usage: fangkong import people --db FILE [--partial] PEOPLE.csv\n");
-		return 2;
+		FILE *to = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+				   ? stdout : stderr;
+		fprintf(to, "usage: fangkong import people --db FILE [--partial] PEOPLE.csv\n"
+			    "       fangkong import series --db FILE --format canghailan|dxy|plain "
+			    "[--source NAME] SERIES.csv\n");
+		return to == stdout ? 0 : 2;
 	}
 	if (cli_config_load(argc, argv, &cfg))
 		return 1;

@@ -14,8 +14,9 @@ static const struct {
 	{"init", cmd_init, "create or migrate a database (--demo adds a demo institute)"},
 	{"serve", cmd_serve, "run the HTTP server"},
 	{"user", cmd_user, "manage logins: add, list, passwd, disable"},
-	{"import", cmd_import, "import people from CSV"},
+	{"import", cmd_import, "import people or case series from CSV"},
 	{"export", cmd_export, "export people as CSV"},
+	{"zone", cmd_zone, "grade area risk levels from a case-series CSV (no database)"},
 };
 
 static void

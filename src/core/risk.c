@@ -67,19 +67,16 @@ static const struct {
 } builtin[] = {
 	{{.name = "county-2020-02", .method = RISK_METHOD_CUMULATIVE, .city_takes_highest = true,
 	  .window_days = 14, .quiet_days = 14, .high_cumulative = 50},
-	 "R4.1, 17 Feb 2020, by county (default): low if no case or none for 14 days; "
-	 "high if cumulative > 50 and a cluster within 14 days; else medium"},
+	 "R4.1 (17 Feb 2020, default): cumulative > 50 and a cluster"},
 	{{.name = "area-2021", .method = RISK_METHOD_STEPDOWN, .window_days = 14, .high_min = 10,
 	  .high_hold_days = 14, .medium_hold_days = 14},
-	 "R4.3, 2021: 1-9 local cases within 14 days medium, 10 or more high; "
-	 "one level down per 14 days without a new case"},
+	 "R4.3 (2021): 1-9 cases in 14 days medium, 10+ high; 14-day steps"},
 	{{.name = "area-2022-06", .method = RISK_METHOD_STEPDOWN, .count_asymptomatic = true,
 	  .window_days = 14, .high_min = 1, .high_hold_days = 7, .medium_hold_days = 3},
-	 "R4.4, 28 Jun 2022: a new infection (confirmed or asymptomatic) is high; "
-	 "medium after 7 days without one, low after 3 more"},
+	 "R4.4 (Jun 2022): infection high; medium after 7 days, low 3 later"},
 	{{.name = "area-2022-11", .method = RISK_METHOD_STEPDOWN, .count_asymptomatic = true,
 	  .window_days = 14, .high_min = 1, .high_hold_days = 5, .medium_hold_days = 0},
-	 "R4.5, Nov 2022: high or low only; a new infection is high, low after 5 days without one"},
+	 "R4.5 (Nov 2022): infection high; low after 5 days; no medium"},
 };
 
 #define N_BUILTIN (sizeof builtin / sizeof builtin[0])

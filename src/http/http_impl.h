@@ -12,7 +12,7 @@
 #include "http.h"
 
 #define HTTP_BODY_MAX (64 * 1024)          /* JSON bodies */
-#define HTTP_BODY_MAX_LARGE (8 * 1024 * 1024) /* CSV uploads */
+#define HTTP_BODY_MAX_LARGE (16 * 1024 * 1024) /* CSV uploads (a year of city series ~10 MB) */
 #define HTTP_MAX_PARAMS 4
 
 struct http_req;
@@ -166,6 +166,7 @@ void h_plan_submit(struct http_req *r);
 void h_plan_decide(struct http_req *r);
 void h_return_to_work(struct http_req *r);
 void h_series_list(struct http_req *r);
+void h_series_import(struct http_req *r);
 
 /* ---- JSON codecs (json.c) --------------------------------------------- */
 

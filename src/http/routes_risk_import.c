@@ -3,13 +3,12 @@
  * import of a daily case series as CSV (text/csv body, up to the large
  * body limit).  ?format= canghailan | dxy | plain (required), ?source=
  * a source name (default: the format's).  Who may call it is in the
- * table in routes.c (officials); app_series_import() narrows that to an
- * official without a region prefix.
+ * table in routes.c (officials; app_series_import() checks it again).
  *
  * Replies 200 with the import report (app/series.c's series_report_json
  * says its shape); 400 with the report and "error" when rows are bad
  * (every bad row in "problems", nothing stored) or the format or source
- * is wrong; 403 for an official with a region prefix.
+ * is wrong; 403 for any other role.
  */
 #include <string.h>
 
