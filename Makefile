@@ -64,7 +64,11 @@ fuzz: deps
 
 bench: all
 	@scripts/deps.sh bench
+	cmake --build --preset release --target fk_bench_trace fk_bench_grade
 	bash bench/run.sh
+	bash bench/writes.sh
+	bash bench/trace.sh
+	bash bench/grade.sh
 
 format:
 	clang-format -i src/*/*.[ch] tests/unit/*.c tests/fuzz/*.c tools/*.c
