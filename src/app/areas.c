@@ -38,21 +38,16 @@ by_of(const actor_t *actor, char *by, size_t cap)
 }
 
 /* The level of exactly this code on date: an override running on date
- * wins over the computed one. */
+ * (until 0, or not before date) wins over the computed one -- the same
+ * rule as app_risk_current(). */
 static int
 level_of_code(app_t *a, const char *code, int32_t date, risk_change_t *out)
 {
 	risk_change_t ov;
 	int rc = store_risk_latest(a->store, code, date, true, &ov);
 	if (rc == 0 && (ov.override_until == 0 || ov.override_until >= date)) {
-		risk_change_t comp;
-		/* a computed change after the override started replaces it only
-		 * when the override has an end; an open-ended one holds */
-		if (ov.override_until == 0 ||
-		    store_risk_latest(a->store, code, date, false, &comp) != 0 || comp.date <= ov.date) {
-			*out = ov;
-			return 0;
-		}
+		*out = ov;
+		return 0;
 	}
 	if (rc && rc != FK_ENOTFOUND)
 		return rc;
@@ -199,10 +194,12 @@ app_response_set(app_t *a, const actor_t *actor, response_level_t *r, struct fk_
 		return fk_error_set(err, FK_EPERM, "", "officials set response levels");
 	if (store_region_get(a->store, r->province_code, &g) || strcmp(g.level, "province") != 0)
 		return fk_error_set(err, FK_EINVAL, "province_code", "province_code must be a province");
-	if (!actor->cli && strncmp(r->province_code, actor->user.region_prefix,
-				   strlen(actor->user.region_prefix)) != 0 &&
-	    strncmp(actor->user.region_prefix, r->province_code, 2) != 0)
-		return fk_error_set(err, FK_EPERM, "province_code", "the province is outside yours");
+	/* only an official over the whole province (prefix of at most 2 digits) */
+	if (!actor->cli && (strlen(actor->user.region_prefix) > 2 ||
+			    strncmp(r->province_code, actor->user.region_prefix,
+				    strlen(actor->user.region_prefix)) != 0))
+		return fk_error_set(err, FK_EPERM, "province_code",
+				    "only an official of the whole province sets its response level");
 	if (r->level < 0 || r->level > 4)
 		return fk_error_set(err, FK_EINVAL, "level", "level is 1 (I) to 4 (IV), or 0 (ended)");
 	if (r->date == 0)
@@ -381,7 +378,8 @@ app_return_to_work(app_t *a, const actor_t *actor, int32_t date, struct rtw *out
 			add_reason(x, "await_school_notice");
 		/* under medical observation */
 		if (store_subject_by_person(a->store, people[i].id, &sub) == 0 &&
-		    store_observation_open_of(a->store, sub.id, &obs) == 0 && obs.end_date > date)
+		    store_observation_open_of(a->store, sub.id, &obs) == 0 && obs.start_date <= date &&
+		    obs.end_date > date)
 			add_reason(x, "under_observation");
 		/* where they are: a medium or high-risk area keeps them away */
 		if (app_risk_of(a, x->where, date, &lvl) == 0) {
@@ -471,6 +469,7 @@ app__arrival_check(app_t *a, store_tx_t *tx, const actor_t *actor, const report_
 /* ---- grading ------------------------------------------------------------------------ */
 
 struct grade_job {
+	app_t *app;
 	const actor_t *actor;
 	const struct risk_rule *rule;
 	char (*codes)[REGION_CODE_LEN + 1];
@@ -479,6 +478,7 @@ struct grade_job {
 	const uint8_t *levels;
 	const struct risk_grade *grades;
 	const uint8_t *parent_of;       /* per region: 1 if a city whose districts are listed */
+	const uint8_t *is_district;     /* per region: 1 if an urban district (区) */
 	series_day_t *own;              /* the cases registered here, by report date */
 	size_t n_own;
 	int32_t own_from, own_to;
@@ -495,7 +495,8 @@ effective_level(const struct grade_job *j, size_t r, size_t t, size_t days, int 
 	if (!j->rule->city_takes_highest || !j->parent_of[r])
 		return lv;
 	for (size_t k = 0; k < j->n_regions; k++) {
-		if (k == r || strncmp(j->codes[k], j->codes[r], 4) != 0)
+		/* R4.1: the urban districts (区) of the city, not its counties */
+		if (k == r || !j->is_district[k] || strncmp(j->codes[k], j->codes[r], 4) != 0)
 			continue;
 		if (j->levels[k * days + t] > lv) {
 			lv = j->levels[k * days + t];
@@ -521,6 +522,16 @@ grade_job(store_tx_t *tx, void *arg, struct fk_error *err)
 	for (size_t r = 0; r < j->n_regions; r++) {
 		risk_change_t prev;
 		int last = -1;
+		/* grading a range again replaces what was computed for it; only
+		 * what differs from before counts as a change */
+		risk_change_t *before = NULL;
+		size_t nb = 0;
+		if (store_risk_history(j->app->store, j->codes[r], &before, &nb))
+			nb = 0;
+		if ((rc = store_tx_risk_clear(tx, j->codes[r], j->from, j->to))) {
+			free(before);
+			return fk_error_set(err, rc, "", "cannot replace the levels");
+		}
 		if (store_tx_risk_latest(tx, j->codes[r], j->from - 1, false, &prev) == 0)
 			last = level_rank(prev.level);
 		for (size_t t = 0; t < days; t++) {
@@ -537,19 +548,27 @@ grade_job(store_tx_t *tx, void *arg, struct fk_error *err)
 			snprintf(c.rule, sizeof c.rule, "%s", j->rule->name);
 			risk_reason(j->rule, c.date, g, RISK_LANG_ZH, zh);
 			risk_reason(j->rule, c.date, g, RISK_LANG_EN, en);
+			/* both reasons whole (each < RISK_REASON_BUF; the field holds both) */
 			if (district >= 0)
-				snprintf(c.reason, sizeof c.reason, "辖区最高：%s %.100s / highest of its districts: %s %.100s",
+				snprintf(c.reason, sizeof c.reason, "辖区最高：%s %s / highest of its districts: %s %s",
 					 j->codes[district], zh, j->codes[district], en);
 			else
-				snprintf(c.reason, sizeof c.reason, "%.150s / %.160s", zh, en);
+				snprintf(c.reason, sizeof c.reason, "%s / %s", zh, en);
 			snprintf(c.by, sizeof c.by, "%s%s", j->actor->cli ? "cli:" : "",
 				 j->actor->user.username);
 			c.at = app_now();
-			if ((rc = store_tx_risk_insert(tx, &c)))
+			if ((rc = store_tx_risk_insert(tx, &c))) {
+				free(before);
 				return fk_error_set(err, rc, "", "cannot store a risk level");
-			j->rep->changes++;
+			}
+			bool known = false;
+			for (size_t b = 0; b < nb && !known; b++)
+				known = !before[b].override && before[b].date == c.date &&
+					strcmp(before[b].level, c.level) == 0;
+			j->rep->changes += !known;
 			last = lv;
 		}
+		free(before);
 		if (last == 2)
 			j->rep->high++;
 		else if (last == 1)
@@ -626,10 +645,11 @@ app_risk_grade(app_t *a, const actor_t *actor, int32_t from, int32_t to, const c
 	       const char *source, struct grade_report *rep, struct fk_error *err)
 {
 	struct risk_rule rule;
-	struct grade_job j = {.actor = actor, .rule = &rule, .from = from, .to = to, .rep = rep};
+	struct grade_job j = {.app = a, .actor = actor, .rule = &rule, .from = from, .to = to,
+			      .rep = rep};
 	series_day_t *rows = NULL;
 	struct risk_series *ser = NULL;
-	uint8_t *levels = NULL, *parent_of = NULL;
+	uint8_t *levels = NULL, *parent_of = NULL, *is_district = NULL;
 	struct risk_grade *grades = NULL;
 	char (*codes)[REGION_CODE_LEN + 1] = NULL;
 	size_t n = 0, nr = 0;
@@ -652,14 +672,33 @@ app_risk_grade(app_t *a, const actor_t *actor, int32_t from, int32_t to, const c
 		return fk_error_set(err, rc, "", "cannot read cases");
 	if (j.n_own == 0)
 		j.own_from = 1, j.own_to = 0;
-	/* every row up to `to` (cumulative counts need the whole past) */
-	rc = store_series_list(a->store, source, NULL, 0, to, &rows, &n);
+	/* every row up to `to` (cumulative counts need the whole past); the
+	 * cases registered here are counted fresh, not from the last snapshot */
+	if (source && strcmp(source, "fangkong") == 0)
+		rc = store_series_list(a->store, "\x01none", NULL, 0, to, &rows, &n);
+	else
+		rc = store_series_list(a->store, source, NULL, 0, to, &rows, &n);
 	if (rc) {
 		fk_error_set(err, rc, "", "cannot read the series");
 		goto out;
 	}
-	/* the cases here count too unless a source was named */
-	if (source == NULL && j.n_own) {
+	if (source && strcmp(source, "fangkong") != 0) {
+		/* a named source must exist */
+		struct series_source *srcs = NULL;
+		size_t ns = 0;
+		bool known = false;
+		if (store_series_sources(a->store, &srcs, &ns) == 0)
+			for (size_t i = 0; i < ns; i++)
+				known |= strcmp(srcs[i].source, source) == 0;
+		free(srcs);
+		if (!known) {
+			rc = fk_error_set(err, FK_EINVAL, "source", "no series was imported as '%s'",
+					  source);
+			goto out;
+		}
+	}
+	/* the cases here count too unless another source was named */
+	if ((source == NULL || strcmp(source, "fangkong") == 0) && j.n_own) {
 		series_day_t *all = realloc(rows, (n + j.n_own) * sizeof *all);
 		if (all == NULL) {
 			rc = fk_error_set(err, FK_ENOMEM, "", NULL);
@@ -711,18 +750,27 @@ app_risk_grade(app_t *a, const actor_t *actor, int32_t from, int32_t to, const c
 	levels = calloc(nr * days, 1);
 	grades = calloc(nr * days, sizeof *grades);
 	parent_of = calloc(nr, 1);
-	if (levels == NULL || grades == NULL || parent_of == NULL) {
+	is_district = calloc(nr, 1);
+	if (levels == NULL || grades == NULL || parent_of == NULL || is_district == NULL) {
 		rc = fk_error_set(err, FK_ENOMEM, "", NULL);
 		goto out;
 	}
 	if ((rc = risk_grade_batch(ser, &rule, from, to, levels, grades, err)))
 		goto out;
-	/* a city (XXYY00, not a province) whose districts are graded too */
+	/* urban districts (a county-level code named …区), and the cities
+	 * (XXYY00, not a province) with districts graded too */
+	for (size_t r = 0; r < nr; r++) {
+		region_t g;
+		size_t len;
+		if (store_region_get(a->store, codes[r], &g) == 0 && strcmp(g.level, "county") == 0 &&
+		    (len = strlen(g.name)) >= 3 && strcmp(g.name + len - 3, "区") == 0)
+			is_district[r] = 1;
+	}
 	for (size_t r = 0; r < nr; r++) {
 		if (strcmp(codes[r] + 4, "00") != 0 || strcmp(codes[r] + 2, "0000") == 0)
 			continue;
 		for (size_t k = 0; k < nr; k++)
-			if (k != r && strncmp(codes[k], codes[r], 4) == 0)
+			if (k != r && is_district[k] && strncmp(codes[k], codes[r], 4) == 0)
 				parent_of[r] = 1;
 	}
 	j.codes = codes;
@@ -730,6 +778,7 @@ app_risk_grade(app_t *a, const actor_t *actor, int32_t from, int32_t to, const c
 	j.levels = levels;
 	j.grades = grades;
 	j.parent_of = parent_of;
+	j.is_district = is_district;
 	rep->regions = (int64_t)nr;
 	rep->days = (int64_t)days;
 	rc = store_write(a->store, grade_job, &j, err);
@@ -739,6 +788,7 @@ out:
 	free(levels);
 	free(grades);
 	free(parent_of);
+	free(is_district);
 	free(j.own);
 	risk_series_free(ser);
 	return rc;

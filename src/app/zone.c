@@ -12,6 +12,7 @@
  */
 #include "zone.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,17 +28,17 @@
 enum division_level { DIV_PROVINCE, DIV_CITY, DIV_COUNTY };
 
 struct division {
-	int32_t code;            /* 6 digits as a number */
-	int32_t parent;          /* 0 for a province */
-	uint8_t level;           /* enum division_level */
-	bool district;           /* a county-level 区: part of its city's urban area */
+	int32_t code;	/* 6 digits as a number */
+	int32_t parent; /* 0 for a province */
+	uint8_t level;	/* enum division_level */
+	bool district;	/* a county-level 区: part of its city's urban area */
 };
 
 struct divisions {
 	struct division *items;
 	size_t n, cap;
-	size_t n_primary;        /* items[0..n_primary) come from the first list, sorted */
-	bool secondary;          /* reading the second list: add only codes not seen */
+	size_t n_primary; /* items[0..n_primary) come from the first list, sorted */
+	bool secondary;	  /* reading the second list: add only codes not seen */
 	const char *file;
 	struct fk_error *err;
 };
@@ -93,8 +94,7 @@ division_row(void *ctx, long record, char **f, size_t n)
 
 	if (record == 1)
 		return 0; /* code,name,level,parent_code (regions.c checks it) */
-	if (n < 4 || code_value(f[0], &v.code) ||
-	    (f[3][0] != '\0' && code_value(f[3], &v.parent)))
+	if (n < 4 || code_value(f[0], &v.code) || (f[3][0] != '\0' && code_value(f[3], &v.parent)))
 		return fk_error_set(d->err, FK_EIO, "", "%s: row %ld is not a division", d->file,
 				    record);
 	if (strcmp(f[2], "province") == 0)
@@ -147,24 +147,37 @@ divisions_load(struct divisions *d, struct fk_error *err)
 	return 0;
 }
 
+/* The lists are built in and never change: read them once per process
+ * (the index is ~80 KB, kept until exit). */
+static pthread_once_t divisions_once = PTHREAD_ONCE_INIT;
+static struct divisions divisions_cache;
+static struct fk_error divisions_err;
+static int divisions_rc;
+
+static void
+divisions_init(void)
+{
+	divisions_rc = divisions_load(&divisions_cache, &divisions_err);
+}
+
 /* ---- reading the series --------------------------------------------------------- */
 
 enum col { COL_DATE, COL_REGION, COL_CONFIRMED, COL_CLUSTERS, COL_ASYMPTOMATIC, COL_COUNT };
 static const char *const col_names[COL_COUNT] = {
-	"date", "region_code", "new_confirmed", "new_clusters", "new_asymptomatic",
+    "date", "region_code", "new_confirmed", "new_clusters", "new_asymptomatic",
 };
 #define COL_REQUIRED 3 /* date, region_code, new_confirmed */
 
 struct row {
 	int32_t code;
 	int32_t date;
-	int32_t count[3];        /* confirmed, clusters, asymptomatic */
+	int32_t count[3]; /* confirmed, clusters, asymptomatic */
 	long record;
 };
 
 struct reader {
 	const struct divisions *div;
-	int col_of[COL_COUNT];   /* field index, -1 if absent */
+	int col_of[COL_COUNT]; /* field index, -1 if absent */
 	size_t header_fields;
 	struct row *rows;
 	size_t n, cap;
@@ -173,7 +186,7 @@ struct reader {
 };
 
 static void problem(struct zone_report *rep, long row, const char *column, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void
 problem(struct zone_report *rep, long row, const char *column, const char *fmt, ...)
@@ -209,9 +222,10 @@ header_row(struct reader *r, char **f, size_t n)
 		for (int c = 0; c < COL_COUNT; c++)
 			if (strcmp(f[k], col_names[c]) == 0) {
 				if (r->col_of[c] >= 0)
-					return fk_error_set(r->err, FK_EINVAL, col_names[c],
-							    "row 1, column %s: the column appears twice",
-							    col_names[c]);
+					return fk_error_set(
+					    r->err, FK_EINVAL, col_names[c],
+					    "row 1, column %s: the column appears twice",
+					    col_names[c]);
 				r->col_of[c] = (int)k;
 			}
 	for (int c = 0; c < COL_REQUIRED; c++)
@@ -243,8 +257,8 @@ parse_count(struct reader *r, long record, enum col c, const char *v, int32_t *o
 	for (; v[i] >= '0' && v[i] <= '9' && x <= RISK_COUNT_MAX; i++)
 		x = x * 10 + (v[i] - '0');
 	if (v[i] != '\0' && (v[i] < '0' || v[i] > '9')) {
-		problem(r->rep, record, col_names[c], "%s '%.40s' is not a whole number", col_names[c],
-			v);
+		problem(r->rep, record, col_names[c], "%s '%.40s' is not a whole number",
+			col_names[c], v);
 		return -1;
 	}
 	if (x > RISK_COUNT_MAX) {
@@ -296,8 +310,8 @@ data_row(void *ctx, long record, char **f, size_t n)
 		bad = 1;
 	}
 	for (int c = COL_CONFIRMED; c < COL_COUNT; c++)
-		if (r->col_of[c] >= 0 &&
-		    parse_count(r, record, (enum col)c, f[r->col_of[c]], &row.count[c - COL_CONFIRMED]))
+		if (r->col_of[c] >= 0 && parse_count(r, record, (enum col)c, f[r->col_of[c]],
+						     &row.count[c - COL_CONFIRMED]))
 			bad = 1;
 	if (bad)
 		return 0;
@@ -388,14 +402,14 @@ zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule
 	       enum risk_lang lang, char **out, size_t *out_len, struct zone_report *rep,
 	       struct fk_error *err)
 {
-	struct divisions div = {0};
+	const struct divisions *div = &divisions_cache;
 	struct reader rd = {.rep = rep, .err = err};
 	struct risk_series *s = NULL;
 	struct risk_grade *grades = NULL;
-	int32_t *codes = NULL;       /* region index -> code */
-	size_t *raised_by = NULL;    /* region index -> district index that raised it, or SIZE_MAX */
-	size_t *ties = NULL;         /* more districts at that level */
-	uint8_t *level = NULL;       /* final levels */
+	int32_t *codes = NULL;	  /* region index -> code */
+	size_t *raised_by = NULL; /* region index -> district index that raised it, or SIZE_MAX */
+	size_t *ties = NULL;	  /* more districts at that level */
+	uint8_t *level = NULL;	  /* final levels */
 	struct out o = {0};
 	size_t n_regions = 0;
 	int32_t first = date;
@@ -406,9 +420,11 @@ zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule
 	*out_len = 0;
 	if ((rc = risk_rule_validate(rule, err)))
 		return rc;
-	if ((rc = divisions_load(&div, err)))
-		goto out;
-	rd.div = &div;
+	if (pthread_once(&divisions_once, divisions_init) != 0)
+		return fk_error_set(err, FK_EIO, "", "cannot read the division lists");
+	if (divisions_rc)
+		return fk_error_set(err, divisions_rc, "", "%s", divisions_err.message);
+	rd.div = div;
 	rc = app__csv_each(csv, len, data_row, &rd, err);
 	if (rc == 0 && rd.header_fields == 0)
 		rc = fk_error_set(err, FK_EINVAL, "date",
@@ -420,14 +436,16 @@ zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule
 	if (rd.n > 1)
 		qsort(rd.rows, rd.n, sizeof *rd.rows, cmp_row);
 	for (size_t i = 1; i < rd.n; i++)
-		if (rd.rows[i].code == rd.rows[i - 1].code && rd.rows[i].date == rd.rows[i - 1].date) {
+		if (rd.rows[i].code == rd.rows[i - 1].code &&
+		    rd.rows[i].date == rd.rows[i - 1].date) {
 			char ds[DATE_STR_LEN];
 			size_t j = i - 1;
 			while (j > 0 && rd.rows[j - 1].code == rd.rows[i].code &&
 			       rd.rows[j - 1].date == rd.rows[i].date)
 				j--;
 			problem(rep, rd.rows[i].record, "date", "region %06d on %s repeats row %ld",
-				(int)rd.rows[i].code, date_format(rd.rows[i].date, ds), rd.rows[j].record);
+				(int)rd.rows[i].code, date_format(rd.rows[i].date, ds),
+				rd.rows[j].record);
 		}
 	/* the rows used must fit the span of a series */
 	for (size_t i = 0; i < rd.n; i++)
@@ -435,7 +453,8 @@ zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule
 			first = rd.rows[i].date;
 	if ((int64_t)date - first + 1 > ZONE_SPAN_MAX) {
 		for (size_t i = 0; i < rd.n; i++)
-			if (rd.rows[i].date <= date && (int64_t)date - rd.rows[i].date + 1 > ZONE_SPAN_MAX) {
+			if (rd.rows[i].date <= date &&
+			    (int64_t)date - rd.rows[i].date + 1 > ZONE_SPAN_MAX) {
 				char ds[DATE_STR_LEN], dd[DATE_STR_LEN];
 				problem(rep, rd.rows[i].record, "date",
 					"date %s is more than %d days before the grading date %s",
@@ -451,8 +470,8 @@ zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule
 			if (i == 0 || rep->problems[i].row != rep->problems[i - 1].row)
 				bad_rows++;
 		rc = fk_error_set(err, FK_EINVAL, rep->n_problems ? rep->problems[0].column : "",
-				  "%zu%s bad row%s: nothing graded", bad_rows, rep->truncated ? "+" : "",
-				  bad_rows == 1 ? "" : "s");
+				  "%zu%s bad row%s: nothing graded", bad_rows,
+				  rep->truncated ? "+" : "", bad_rows == 1 ? "" : "s");
 		goto out;
 	}
 
@@ -461,7 +480,6 @@ zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule
 		if (i == 0 || rd.rows[i].code != rd.rows[i - 1].code)
 			n_regions++;
 	rep->regions = (long)n_regions;
-	o.buf = NULL;
 	out_add(&o, "region_code,level,reason\n", 25);
 	if (n_regions == 0)
 		goto write;
@@ -511,14 +529,14 @@ zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule
 	}
 	if (rule->city_takes_highest)
 		for (size_t r = 0; r < n_regions; r++) {
-			const struct division *d = division_find(div.items, div.n, codes[r]);
+			const struct division *d = division_find(div->items, div->n, codes[r]);
 			const struct division *p;
 			int32_t *hit;
 			size_t c;
 
 			if (d == NULL || !d->district || d->parent == 0)
 				continue;
-			p = division_find(div.items, div.n, d->parent);
+			p = division_find(div->items, div->n, d->parent);
 			if (p == NULL || p->level != DIV_CITY)
 				continue;
 			hit = bsearch(&d->parent, codes, n_regions, sizeof *codes, cmp_code);
@@ -549,16 +567,18 @@ zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule
 			risk_reason(rule, date, &grades[r], lang, own_reason);
 			if (ties[r] > 0)
 				snprintf(more, sizeof more,
-					 lang == RISK_LANG_ZH ? "（另有%zu个）" : " (and %zu more)", ties[r]);
+					 lang == RISK_LANG_ZH ? "（另有%zu个）" : " (and %zu more)",
+					 ties[r]);
 			if (lang == RISK_LANG_ZH)
-				snprintf(reason, sizeof reason, "取其市辖区最高等级：%06d %s%s；本级%s：%s",
-					 (int)codes[d], risk_level_name_zh((enum risk_level)level[r]),
-					 more, risk_level_name_zh(own), own_reason);
+				snprintf(reason, sizeof reason,
+					 "取其市辖区最高等级：%06d %s%s；本级%s：%s", (int)codes[d],
+					 risk_level_name_zh((enum risk_level)level[r]), more,
+					 risk_level_name_zh(own), own_reason);
 			else
 				snprintf(reason, sizeof reason,
 					 "highest of its districts: %06d %s%s; own level %s: %s",
-					 (int)codes[d], risk_level_name((enum risk_level)level[r]), more,
-					 risk_level_name(own), own_reason);
+					 (int)codes[d], risk_level_name((enum risk_level)level[r]),
+					 more, risk_level_name(own), own_reason);
 		}
 		snprintf(code, sizeof code, "%06d", (int)codes[r]);
 		out_add(&o, code, strlen(code));
@@ -586,7 +606,6 @@ out:
 	free(codes);
 	risk_series_free(s);
 	free(rd.rows);
-	free(div.items);
 	return rc;
 }
 

@@ -35,21 +35,21 @@
 
 /* One bad row of the input. */
 struct zone_problem {
-	long row;                /* CSV record number, the header is row 1 */
-	char column[32];         /* the column at fault, "" for the whole row */
-	char message[256];       /* what is wrong, naming the value */
+	long row;	   /* CSV record number, the header is row 1 */
+	char column[32];   /* the column at fault, "" for the whole row */
+	char message[256]; /* what is wrong, naming the value */
 };
 
 /* What zone_grade_csv() read.  Zero-initialise; free with
  * zone_report_free(). */
 struct zone_report {
-	long rows;               /* data rows read */
-	long rows_used;          /* of those, dated up to the grading date */
-	long regions;            /* regions graded (output rows) */
-	long raised;             /* cities raised to a district's level */
-	struct zone_problem *problems;  /* sorted by row; owned by the report */
+	long rows;		       /* data rows read */
+	long rows_used;		       /* of those, dated up to the grading date */
+	long regions;		       /* regions graded (output rows) */
+	long raised;		       /* cities raised to a district's level */
+	struct zone_problem *problems; /* sorted by row; owned by the report */
 	size_t n_problems;
-	bool truncated;          /* more than ZONE_PROBLEMS_MAX problems */
+	bool truncated; /* more than ZONE_PROBLEMS_MAX problems */
 };
 
 /*
@@ -61,7 +61,8 @@ struct zone_report {
  * column (err names it), or if any row is bad: then rep lists every bad
  * row (row, column, message) and err says how many; nothing is graded
  * and *out is NULL.  FK_ENOMEM.  FK_EIO if the division lists are not
- * built in.  Reentrant; no I/O.
+ * built in.  Thread-safe (the division index is built once per process);
+ * no I/O.
  */
 int zone_grade_csv(const char *csv, size_t len, int32_t date, const struct risk_rule *rule,
 		   enum risk_lang lang, char **out, size_t *out_len, struct zone_report *rep,

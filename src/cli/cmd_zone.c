@@ -16,8 +16,8 @@
 #define ZONE_FILE_MAX (64L * 1024 * 1024)
 
 static const char usage_line[] =
-	"usage: fangkong zone --series FILE.csv --date YYYY-MM-DD [--rule county-2020-02] "
-	"[--lang en|zh]\n";
+    "usage: fangkong zone --series FILE.csv --date YYYY-MM-DD [--rule county-2020-02] "
+    "[--lang en|zh]\n";
 
 static void
 help(void)
@@ -105,9 +105,9 @@ int
 cmd_zone(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"series", required_argument, NULL, 's'}, {"date", required_argument, NULL, 'd'},
-		{"rule", required_argument, NULL, 'r'},   {"lang", required_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"series", required_argument, NULL, 's'}, {"date", required_argument, NULL, 'd'},
+	    {"rule", required_argument, NULL, 'r'},   {"lang", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	const char *series = NULL, *date_s = NULL, *rule_name = RISK_RULE_DEFAULT;
 	struct zone_report rep = {0};
@@ -127,7 +127,9 @@ cmd_zone(int argc, char **argv)
 		case 'r': rule_name = optarg; break;
 		case 'l':
 			if (risk_lang_parse(optarg, &lang)) {
-				fprintf(stderr, "fangkong zone: --lang must be en or zh, not '%s'\n", optarg);
+				fprintf(stderr,
+					"fangkong zone: --lang must be en or zh, not '%s'\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -136,7 +138,8 @@ cmd_zone(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "fangkong zone: unexpected argument '%s'\n%s", argv[optind], usage_line);
+		fprintf(stderr, "fangkong zone: unexpected argument '%s'\n%s", argv[optind],
+			usage_line);
 		return 2;
 	}
 	if (series == NULL || date_s == NULL) {

@@ -65,18 +65,36 @@ static const struct {
 	struct risk_rule rule;
 	const char *summary;
 } builtin[] = {
-	{{.name = "county-2020-02", .method = RISK_METHOD_CUMULATIVE, .city_takes_highest = true,
-	  .window_days = 14, .quiet_days = 14, .high_cumulative = 50},
-	 "R4.1 (17 Feb 2020, default): cumulative > 50 and a cluster"},
-	{{.name = "area-2021", .method = RISK_METHOD_STEPDOWN, .window_days = 14, .high_min = 10,
-	  .high_hold_days = 14, .medium_hold_days = 14},
-	 "R4.3 (2021): 1-9 cases in 14 days medium, 10+ high; 14-day steps"},
-	{{.name = "area-2022-06", .method = RISK_METHOD_STEPDOWN, .count_asymptomatic = true,
-	  .window_days = 14, .high_min = 1, .high_hold_days = 7, .medium_hold_days = 3},
-	 "R4.4 (Jun 2022): infection high; medium after 7 days, low 3 later"},
-	{{.name = "area-2022-11", .method = RISK_METHOD_STEPDOWN, .count_asymptomatic = true,
-	  .window_days = 14, .high_min = 1, .high_hold_days = 5, .medium_hold_days = 0},
-	 "R4.5 (Nov 2022): infection high; low after 5 days; no medium"},
+    {{.name = "county-2020-02",
+      .method = RISK_METHOD_CUMULATIVE,
+      .city_takes_highest = true,
+      .window_days = 14,
+      .quiet_days = 14,
+      .high_cumulative = 50},
+     "R4.1 (17 Feb 2020, default): cumulative > 50 and a cluster"},
+    {{.name = "area-2021",
+      .method = RISK_METHOD_STEPDOWN,
+      .window_days = 14,
+      .high_min = 10,
+      .high_hold_days = 14,
+      .medium_hold_days = 14},
+     "R4.3 (2021): 1-9 cases in 14 days medium, 10+ high; 14-day steps"},
+    {{.name = "area-2022-06",
+      .method = RISK_METHOD_STEPDOWN,
+      .count_asymptomatic = true,
+      .window_days = 14,
+      .high_min = 1,
+      .high_hold_days = 7,
+      .medium_hold_days = 3},
+     "R4.4 (Jun 2022): infection high; medium after 7 days, low 3 later"},
+    {{.name = "area-2022-11",
+      .method = RISK_METHOD_STEPDOWN,
+      .count_asymptomatic = true,
+      .window_days = 14,
+      .high_min = 1,
+      .high_hold_days = 5,
+      .medium_hold_days = 0},
+     "R4.5 (Nov 2022): infection high; low after 5 days; no medium"},
 };
 
 #define N_BUILTIN (sizeof builtin / sizeof builtin[0])
@@ -117,7 +135,8 @@ int
 risk_rule_validate(const struct risk_rule *r, struct fk_error *err)
 {
 	if (memchr(r->name, '\0', sizeof r->name) == NULL || r->name[0] == '\0')
-		return fk_error_set(err, FK_EINVAL, "name", "a rule set needs a name of 1..%d bytes",
+		return fk_error_set(err, FK_EINVAL, "name",
+				    "a rule set needs a name of 1..%d bytes",
 				    RISK_RULE_NAME_MAX - 1);
 	if ((unsigned)r->method >= RISK_METHOD_COUNT)
 		return fk_error_set(err, FK_EINVAL, "method", "unknown method %d", (int)r->method);
@@ -126,8 +145,8 @@ risk_rule_validate(const struct risk_rule *r, struct fk_error *err)
 				    RISK_WINDOW_MAX);
 	if (r->method == RISK_METHOD_CUMULATIVE) {
 		if (r->quiet_days < 1 || r->quiet_days > RISK_WINDOW_MAX)
-			return fk_error_set(err, FK_EINVAL, "quiet_days", "quiet_days must be 1..%d",
-					    RISK_WINDOW_MAX);
+			return fk_error_set(err, FK_EINVAL, "quiet_days",
+					    "quiet_days must be 1..%d", RISK_WINDOW_MAX);
 		if (r->high_cumulative < 0)
 			return fk_error_set(err, FK_EINVAL, "high_cumulative",
 					    "high_cumulative must not be negative");
@@ -137,8 +156,8 @@ risk_rule_validate(const struct risk_rule *r, struct fk_error *err)
 		return fk_error_set(err, FK_EINVAL, "high_min", "high_min must be 1..%d",
 				    RISK_COUNT_MAX);
 	if (r->high_hold_days < 1 || r->high_hold_days > RISK_WINDOW_MAX)
-		return fk_error_set(err, FK_EINVAL, "high_hold_days", "high_hold_days must be 1..%d",
-				    RISK_WINDOW_MAX);
+		return fk_error_set(err, FK_EINVAL, "high_hold_days",
+				    "high_hold_days must be 1..%d", RISK_WINDOW_MAX);
 	if (r->medium_hold_days < 0 || r->medium_hold_days > RISK_WINDOW_MAX)
 		return fk_error_set(err, FK_EINVAL, "medium_hold_days",
 				    "medium_hold_days must be 0..%d", RISK_WINDOW_MAX);
@@ -223,7 +242,8 @@ check_range(const struct risk_series *s, int32_t from, int32_t to, struct fk_err
 
 	if (from < lo || from > hi)
 		return fk_error_set(err, FK_EINVAL, "from",
-				    "the range must start within %d days of the series", RISK_DAYS_MAX);
+				    "the range must start within %d days of the series",
+				    RISK_DAYS_MAX);
 	if (to < from || to > hi || (int64_t)to - from + 1 > RISK_DAYS_MAX)
 		return fk_error_set(err, FK_EINVAL, "to",
 				    "the range must end on or after its start, within %d days",
@@ -284,18 +304,18 @@ stepdown_after(const struct risk_rule *r, enum risk_level set, int64_t quiet)
 /* Running state of one region in the batch walk. */
 struct walk {
 	int64_t cumulative;
-	int64_t window;          /* cases in the window ending today */
-	bool any;                /* a case so far */
-	int64_t last_new;        /* day index of the last case (valid if any) */
+	int64_t window;	  /* cases in the window ending today */
+	bool any;	  /* a case so far */
+	int64_t last_new; /* day index of the last case (valid if any) */
 	/* cumulative method */
 	bool any_cluster;
-	int64_t last_cluster;    /* day index of the last cluster */
-	int32_t last_cluster_n;  /* clusters that day */
+	int64_t last_cluster;	/* day index of the last cluster */
+	int32_t last_cluster_n; /* clusters that day */
 	/* stepdown method */
-	enum risk_level set;     /* level left by the last case day */
+	enum risk_level set; /* level left by the last case day */
 	bool has_source;
-	int64_t source;          /* case day whose count set the held level */
-	int32_t source_count;    /* its window count */
+	int64_t source;	      /* case day whose count set the held level */
+	int32_t source_count; /* its window count */
 };
 
 int
@@ -364,7 +384,8 @@ risk_grade_batch(const struct risk_series *s, const struct risk_rule *rule, int3
 				} else if (st.cumulative > rule->high_cumulative) {
 					bool cluster = st.any_cluster && st.last_cluster > t - w;
 					level = cluster ? RISK_HIGH : RISK_MEDIUM;
-					cause = cluster ? RISK_CAUSE_CLUSTER : RISK_CAUSE_NO_CLUSTER;
+					cause =
+					    cluster ? RISK_CAUSE_CLUSTER : RISK_CAUSE_NO_CLUSTER;
 				} else {
 					level = RISK_MEDIUM;
 					cause = RISK_CAUSE_FEW;
@@ -372,10 +393,11 @@ risk_grade_batch(const struct risk_series *s, const struct risk_rule *rule, int3
 			} else {
 				if (x > 0) {
 					enum risk_level before =
-						st.any ? stepdown_after(rule, st.set, t - 1 - st.last_new)
-						       : RISK_LOW;
+					    st.any
+						? stepdown_after(rule, st.set, t - 1 - st.last_new)
+						: RISK_LOW;
 					enum risk_level counted =
-						st.window >= rule->high_min ? RISK_HIGH : RISK_MEDIUM;
+					    st.window >= rule->high_min ? RISK_HIGH : RISK_MEDIUM;
 					if (counted >= before) {
 						st.set = counted;
 						st.has_source = true;
@@ -389,20 +411,23 @@ risk_grade_batch(const struct risk_series *s, const struct risk_rule *rule, int3
 				}
 				if (t < from_i)
 					continue;
-				level = st.any ? stepdown_after(rule, st.set, t - st.last_new) : RISK_LOW;
+				level = st.any ? stepdown_after(rule, st.set, t - st.last_new)
+					       : RISK_LOW;
 				if (!st.any)
 					cause = RISK_CAUSE_NONE;
 				else if (level == RISK_LOW)
 					cause = RISK_CAUSE_QUIET;
 				else
-					cause = level == st.set ? RISK_CAUSE_SET : RISK_CAUSE_STEPPED;
+					cause =
+					    level == st.set ? RISK_CAUSE_SET : RISK_CAUSE_STEPPED;
 			}
 			if (levels)
 				levels[out] = (uint8_t)level;
 			if (grades) {
 				struct risk_grade *g = &grades[out];
 				g->cumulative = st.cumulative;
-				g->last_new = st.any ? (int32_t)(s->first_date + st.last_new) : RISK_NO_DATE;
+				g->last_new =
+				    st.any ? (int32_t)(s->first_date + st.last_new) : RISK_NO_DATE;
 				g->window_count = (int32_t)st.window;
 				if (cumulative_method) {
 					bool in = st.any_cluster && st.last_cluster > t - w;
@@ -410,8 +435,9 @@ risk_grade_batch(const struct risk_series *s, const struct risk_rule *rule, int3
 						      : RISK_NO_DATE;
 					g->event_count = in ? st.last_cluster_n : 0;
 				} else {
-					g->event = st.has_source ? (int32_t)(s->first_date + st.source)
-								 : RISK_NO_DATE;
+					g->event = st.has_source
+						       ? (int32_t)(s->first_date + st.source)
+						       : RISK_NO_DATE;
 					g->event_count = st.has_source ? st.source_count : 0;
 				}
 				g->level = (uint8_t)level;
@@ -501,13 +527,14 @@ grade_cumulative(const struct risk_series *s, size_t region, const struct risk_r
 		g->cause = RISK_CAUSE_CLUSTER;
 	} else {
 		g->level = RISK_MEDIUM;
-		g->cause = cumulative > rule->high_cumulative ? RISK_CAUSE_NO_CLUSTER : RISK_CAUSE_FEW;
+		g->cause =
+		    cumulative > rule->high_cumulative ? RISK_CAUSE_NO_CLUSTER : RISK_CAUSE_FEW;
 	}
 }
 
 static void
-grade_stepdown(const struct risk_series *s, size_t region, const struct risk_rule *rule,
-	       int64_t d, struct risk_grade *g)
+grade_stepdown(const struct risk_series *s, size_t region, const struct risk_rule *rule, int64_t d,
+	       struct risk_grade *g)
 {
 	enum risk_level level = RISK_LOW, set = RISK_LOW;
 	int64_t quiet_in_level = 0; /* quiet days since the level was entered or a case */
@@ -539,7 +566,8 @@ grade_stepdown(const struct risk_series *s, size_t region, const struct risk_rul
 			if (level == RISK_HIGH && quiet_in_level >= rule->high_hold_days) {
 				quiet_in_level -= rule->high_hold_days;
 				level = RISK_MEDIUM;
-			} else if (level == RISK_MEDIUM && quiet_in_level >= rule->medium_hold_days) {
+			} else if (level == RISK_MEDIUM &&
+				   quiet_in_level >= rule->medium_hold_days) {
 				quiet_in_level -= rule->medium_hold_days;
 				level = RISK_LOW;
 			} else {
@@ -572,7 +600,8 @@ risk_grade_one(const struct risk_series *s, size_t region, const struct risk_rul
 	    (rc = check_range(s, date, date, err)))
 		return rc;
 	if (region >= s->n_regions)
-		return fk_error_set(err, FK_EINVAL, "region", "no region %zu in the series", region);
+		return fk_error_set(err, FK_EINVAL, "region", "no region %zu in the series",
+				    region);
 	const int64_t d = (int64_t)date - s->first_date;
 	if ((rc = check_counts(s, region, d, err)))
 		return rc;
@@ -641,28 +670,31 @@ reason_en(const struct risk_rule *rule, int32_t date, const struct risk_grade *g
 			add(t, "no %s so far", one);
 		break;
 	case RISK_CAUSE_QUIET:
-		add(t, "last new %s %s, %lld days ago", one, fmt_date(g->last_new, d1), (long long)ago);
+		add(t, "last new %s %s, %lld days ago", one, fmt_date(g->last_new, d1),
+		    (long long)ago);
 		if (rule->method == RISK_METHOD_CUMULATIVE)
 			add(t, " (>= %d days without one: low)", rule->quiet_days);
 		else if (rule->medium_hold_days > 0)
 			add(t, " (high steps down after %d days without one, medium after %d)",
 			    rule->high_hold_days, rule->medium_hold_days);
 		else
-			add(t, " (high steps down after %d days without one)", rule->high_hold_days);
+			add(t, " (high steps down after %d days without one)",
+			    rule->high_hold_days);
 		break;
 	case RISK_CAUSE_CLUSTER:
 		add(t, "cumulative %lld > %lld and a cluster on %s", (long long)g->cumulative,
 		    (long long)rule->high_cumulative, fmt_date(g->event, d1));
 		break;
 	case RISK_CAUSE_NO_CLUSTER:
-		add(t, "new case within %d days (last %s); cumulative %lld > %lld but no cluster "
-		       "within %d days",
+		add(t,
+		    "new case within %d days (last %s); cumulative %lld > %lld but no cluster "
+		    "within %d days",
 		    rule->window_days, fmt_date(g->last_new, d1), (long long)g->cumulative,
 		    (long long)rule->high_cumulative, rule->window_days);
 		break;
 	case RISK_CAUSE_FEW:
-		add(t, "new case within %d days (last %s); cumulative %lld <= %lld", rule->window_days,
-		    fmt_date(g->last_new, d1), (long long)g->cumulative,
+		add(t, "new case within %d days (last %s); cumulative %lld <= %lld",
+		    rule->window_days, fmt_date(g->last_new, d1), (long long)g->cumulative,
 		    (long long)rule->high_cumulative);
 		break;
 	case RISK_CAUSE_SET:
@@ -680,15 +712,15 @@ reason_en(const struct risk_rule *rule, int32_t date, const struct risk_grade *g
 			    (long long)ago);
 		break;
 	case RISK_CAUSE_STEPPED:
-		add(t, "high from %s; no new %s for %lld days (last %s): medium after %d days "
-		       "without one",
+		add(t,
+		    "high from %s; no new %s for %lld days (last %s): medium after %d days "
+		    "without one",
 		    fmt_date(g->event, d1), one, (long long)ago, fmt_date(g->last_new, d2),
 		    rule->high_hold_days);
 		if (rule->medium_hold_days > 0)
 			add(t, ", low after %d more", rule->medium_hold_days);
 		break;
-	default:
-		add(t, "?");
+	default: add(t, "?");
 	}
 }
 
@@ -713,8 +745,9 @@ reason_zh(const struct risk_rule *rule, int32_t date, const struct risk_grade *g
 			add(t, "（满%d天为低风险）", rule->quiet_days);
 		break;
 	case RISK_CAUSE_CLUSTER:
-		add(t, "累计确诊%lld例（>%lld例），%d天内有聚集性疫情（%s）", (long long)g->cumulative,
-		    (long long)rule->high_cumulative, rule->window_days, fmt_date(g->event, d1));
+		add(t, "累计确诊%lld例（>%lld例），%d天内有聚集性疫情（%s）",
+		    (long long)g->cumulative, (long long)rule->high_cumulative, rule->window_days,
+		    fmt_date(g->event, d1));
 		break;
 	case RISK_CAUSE_NO_CLUSTER:
 		add(t, "%d天内有新增确诊（最近%s）；累计%lld例（>%lld例）但%d天内无聚集性疫情",
@@ -728,12 +761,12 @@ reason_zh(const struct risk_rule *rule, int32_t date, const struct risk_grade *g
 		break;
 	case RISK_CAUSE_SET:
 		if (rule->high_min == 1 && g->level == RISK_HIGH) {
-			add(t, "%s新增%s，%lld天前（连续%d天无新增后降级）", fmt_date(g->last_new, d1),
-			    noun, (long long)ago, rule->high_hold_days);
+			add(t, "%s新增%s，%lld天前（连续%d天无新增后降级）",
+			    fmt_date(g->last_new, d1), noun, (long long)ago, rule->high_hold_days);
 			break;
 		}
-		add(t, "%s时%d天内%s%d例（%s%d例）", fmt_date(g->event, d1), rule->window_days, noun,
-		    (int)g->event_count, g->level == RISK_HIGH ? "≥" : "<", rule->high_min);
+		add(t, "%s时%d天内%s%d例（%s%d例）", fmt_date(g->event, d1), rule->window_days,
+		    noun, (int)g->event_count, g->level == RISK_HIGH ? "≥" : "<", rule->high_min);
 		if (g->last_new != g->event || g->last_new != date)
 			add(t, "；最近新增%s，%lld天前", fmt_date(g->last_new, d2), (long long)ago);
 		break;
@@ -744,8 +777,7 @@ reason_zh(const struct risk_rule *rule, int32_t date, const struct risk_grade *g
 		if (rule->medium_hold_days > 0)
 			add(t, "，再满%d天降为低风险", rule->medium_hold_days);
 		break;
-	default:
-		add(t, "?");
+	default: add(t, "?");
 	}
 }
 

@@ -68,12 +68,7 @@
 
 #include "fk_err.h"
 
-enum risk_level {
-	RISK_LOW = 0,
-	RISK_MEDIUM,
-	RISK_HIGH,
-	RISK_LEVEL_COUNT
-};
+enum risk_level { RISK_LOW = 0, RISK_MEDIUM, RISK_HIGH, RISK_LEVEL_COUNT };
 
 /* "low", "medium", "high" (the CSV and JSON form); "?" if out of range. */
 const char *risk_level_name(enum risk_level l);
@@ -85,13 +80,13 @@ int risk_level_parse(const char *s, enum risk_level *out) FK_MUST_CHECK;
 /* ---- rule sets ------------------------------------------------------------ */
 
 enum risk_method {
-	RISK_METHOD_CUMULATIVE = 0,   /* R4.1: cumulative and clusters */
-	RISK_METHOD_STEPDOWN,         /* R4.3-R4.5: count raises, quiet days step down */
+	RISK_METHOD_CUMULATIVE = 0, /* R4.1: cumulative and clusters */
+	RISK_METHOD_STEPDOWN,	    /* R4.3-R4.5: count raises, quiet days step down */
 	RISK_METHOD_COUNT
 };
 
-#define RISK_RULE_NAME_MAX 32         /* bytes with NUL */
-#define RISK_WINDOW_MAX 366           /* most days of any window or hold */
+#define RISK_RULE_NAME_MAX 32 /* bytes with NUL */
+#define RISK_WINDOW_MAX 366   /* most days of any window or hold */
 #define RISK_RULE_DEFAULT "county-2020-02"
 
 /*
@@ -100,20 +95,20 @@ enum risk_method {
  * may carry its own, checked with risk_rule_validate().
  */
 struct risk_rule {
-	char name[RISK_RULE_NAME_MAX];  /* "county-2020-02", ... */
+	char name[RISK_RULE_NAME_MAX]; /* "county-2020-02", ... */
 	enum risk_method method;
-	bool count_asymptomatic;        /* count infections (confirmed + asymptomatic), R4.4 */
-	bool city_takes_highest;        /* a city takes its districts' highest level (R4.1,
-					 * Hubei); applied by the caller, who knows the codes */
-	int window_days;                /* "within N days": [D-N+1, D] (C2), 1..366 */
+	bool count_asymptomatic; /* count infections (confirmed + asymptomatic), R4.4 */
+	bool city_takes_highest; /* a city takes its districts' highest level (R4.1,
+				  * Hubei); applied by the caller, who knows the codes */
+	int window_days;	 /* "within N days": [D-N+1, D] (C2), 1..366 */
 	/* RISK_METHOD_CUMULATIVE */
-	int quiet_days;                 /* LOW after N days without a new case (C3), 1..366 */
-	int64_t high_cumulative;        /* HIGH needs cumulative > this (strictly), >= 0 */
+	int quiet_days;		 /* LOW after N days without a new case (C3), 1..366 */
+	int64_t high_cumulative; /* HIGH needs cumulative > this (strictly), >= 0 */
 	/* RISK_METHOD_STEPDOWN */
-	int high_min;                   /* cases in the window for HIGH (>= 1; below is MEDIUM) */
-	int high_hold_days;             /* HIGH -> MEDIUM after N quiet days, 1..366 */
-	int medium_hold_days;           /* MEDIUM -> LOW after N more quiet days, 0..366;
-					 * 0 means no MEDIUM level (needs high_min 1) */
+	int high_min;	      /* cases in the window for HIGH (>= 1; below is MEDIUM) */
+	int high_hold_days;   /* HIGH -> MEDIUM after N quiet days, 1..366 */
+	int medium_hold_days; /* MEDIUM -> LOW after N more quiet days, 0..366;
+			       * 0 means no MEDIUM level (needs high_min 1) */
 };
 
 /*
@@ -137,9 +132,9 @@ int risk_rule_get(const char *name, struct risk_rule *out, struct fk_error *err)
 
 /* ---- series ---------------------------------------------------------------- */
 
-#define RISK_DAYS_MAX 36600           /* days of a series or a graded range */
-#define RISK_CELLS_MAX (1L << 26)     /* regions x days of a series */
-#define RISK_COUNT_MAX 1000000        /* most new cases (or clusters) of one region-day */
+#define RISK_DAYS_MAX 36600	  /* days of a series or a graded range */
+#define RISK_CELLS_MAX (1L << 26) /* regions x days of a series */
+#define RISK_COUNT_MAX 1000000	  /* most new cases (or clusters) of one region-day */
 
 /* Which optional columns risk_series_new() allocates. */
 #define RISK_COL_CLUSTERS 1u
@@ -154,11 +149,11 @@ int risk_rule_get(const char *name, struct risk_rule *out, struct fk_error *err)
  */
 struct risk_series {
 	size_t n_regions;
-	int32_t first_date;             /* day number (date.h) of day index 0 */
-	int32_t n_days;                 /* 1..RISK_DAYS_MAX */
-	int32_t *confirmed;             /* new confirmed cases, never NULL */
-	int32_t *clusters;              /* new clusters, or NULL */
-	int32_t *asymptomatic;          /* new asymptomatic infections, or NULL */
+	int32_t first_date;    /* day number (date.h) of day index 0 */
+	int32_t n_days;	       /* 1..RISK_DAYS_MAX */
+	int32_t *confirmed;    /* new confirmed cases, never NULL */
+	int32_t *clusters;     /* new clusters, or NULL */
+	int32_t *asymptomatic; /* new asymptomatic infections, or NULL */
 };
 
 /*
@@ -179,13 +174,13 @@ void risk_series_free(struct risk_series *s);
 
 /* Why a region has its level on a day. */
 enum risk_cause {
-	RISK_CAUSE_NONE = 0,     /* LOW: no case so far */
-	RISK_CAUSE_QUIET,        /* LOW: no new case for quiet_days (or the holds) */
-	RISK_CAUSE_CLUSTER,      /* HIGH (cumulative): cumulative > threshold, cluster in window */
-	RISK_CAUSE_NO_CLUSTER,   /* MEDIUM (cumulative): > threshold but no cluster in window */
-	RISK_CAUSE_FEW,          /* MEDIUM (cumulative): cumulative <= threshold */
-	RISK_CAUSE_SET,          /* stepdown: the level the count set on a case day */
-	RISK_CAUSE_STEPPED,      /* stepdown: stepped down from HIGH to MEDIUM */
+	RISK_CAUSE_NONE = 0,   /* LOW: no case so far */
+	RISK_CAUSE_QUIET,      /* LOW: no new case for quiet_days (or the holds) */
+	RISK_CAUSE_CLUSTER,    /* HIGH (cumulative): cumulative > threshold, cluster in window */
+	RISK_CAUSE_NO_CLUSTER, /* MEDIUM (cumulative): > threshold but no cluster in window */
+	RISK_CAUSE_FEW,	       /* MEDIUM (cumulative): cumulative <= threshold */
+	RISK_CAUSE_SET,	       /* stepdown: the level the count set on a case day */
+	RISK_CAUSE_STEPPED,    /* stepdown: stepped down from HIGH to MEDIUM */
 	RISK_CAUSE_COUNT
 };
 
@@ -195,17 +190,17 @@ enum risk_cause {
  * Plain value; the two grading functions fill every field the same way.
  */
 struct risk_grade {
-	int64_t cumulative;      /* cases up to and including D */
-	int32_t last_new;        /* last day <= D with a new case, or RISK_NO_DATE */
-	int32_t window_count;    /* cases in the window [D - window_days + 1, D] */
-	int32_t event;           /* cumulative: latest day of the window with a new
-				  * cluster; stepdown: the case day whose count set
-				  * the level being held (or stepped down from);
-				  * RISK_NO_DATE if none */
-	int32_t event_count;     /* cumulative: new clusters on `event`; stepdown:
-				  * cases in the window on `event`; 0 if none */
-	uint8_t level;           /* enum risk_level */
-	uint8_t cause;           /* enum risk_cause */
+	int64_t cumulative;   /* cases up to and including D */
+	int32_t last_new;     /* last day <= D with a new case, or RISK_NO_DATE */
+	int32_t window_count; /* cases in the window [D - window_days + 1, D] */
+	int32_t event;	      /* cumulative: latest day of the window with a new
+			       * cluster; stepdown: the case day whose count set
+			       * the level being held (or stepped down from);
+			       * RISK_NO_DATE if none */
+	int32_t event_count;  /* cumulative: new clusters on `event`; stepdown:
+			       * cases in the window on `event`; 0 if none */
+	uint8_t level;	      /* enum risk_level */
+	uint8_t cause;	      /* enum risk_cause */
 };
 
 /*
@@ -241,11 +236,7 @@ int risk_grade_one(const struct risk_series *s, size_t region, const struct risk
 
 /* ---- reasons --------------------------------------------------------------- */
 
-enum risk_lang {
-	RISK_LANG_EN = 0,
-	RISK_LANG_ZH,
-	RISK_LANG_COUNT
-};
+enum risk_lang { RISK_LANG_EN = 0, RISK_LANG_ZH, RISK_LANG_COUNT };
 
 /* Parse "en" or "zh".  Returns 0 or FK_EINVAL. */
 int risk_lang_parse(const char *s, enum risk_lang *out) FK_MUST_CHECK;

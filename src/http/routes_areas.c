@@ -83,7 +83,13 @@ h_risk_history(struct http_req *r)
 	series_day_t *series = NULL;
 	size_t n = 0, ns = 0;
 	json_t *arr, *ser;
-	int rc = app_risk_history(r->app, &r->actor, r->params[0], &items, &n);
+	region_t g;
+	int rc = store_region_get(app_store(r->app), r->params[0], &g);
+	if (rc == FK_ENOTFOUND) {
+		http_reply_fail(r, 404, "not_found", "code", "no such region code");
+		return;
+	}
+	rc = app_risk_history(r->app, &r->actor, r->params[0], &items, &n);
 
 	if (rc == 0)
 		rc = store_series_list(app_store(r->app), NULL, r->params[0], 0, app_today(), &series,
@@ -108,9 +114,15 @@ h_risk_history(struct http_req *r)
 		char d[DATE_STR_LEN];
 		date_format(series[i].date, d);
 		if (last && strcmp(json_string_value(json_object_get(last, "date")), d) == 0) {
-			json_object_set_new(last, "new_confirmed",
-					    json_integer(json_integer_value(json_object_get(last, "new_confirmed")) +
-							 series[i].new_confirmed));
+			/* the same day from another source: add every count */
+			static const char *const cols[] = {"new_confirmed", "new_clusters",
+							   "new_asymptomatic"};
+			const int32_t add[] = {series[i].new_confirmed, series[i].new_clusters,
+					       series[i].new_asymptomatic};
+			for (int k = 0; k < 3; k++)
+				json_object_set_new(last, cols[k],
+						    json_integer(json_integer_value(json_object_get(
+									 last, cols[k])) + add[k]));
 			continue;
 		}
 		json_array_append_new(ser, json_pack("{s:s, s:i, s:i, s:i}", "date", d, "new_confirmed",

@@ -540,3 +540,5 @@ int store_plan_get(store_t *s, int64_t id, resumption_plan_t *out)
 { return s->ops->plan_get(s->drv, id, out); }
 int store_plan_list(store_t *s, const char *dept_path, resumption_plan_t **out, size_t *n)
 { return s->ops->plan_list(s->drv, dept_path, out, n); }
+int store_tx_risk_clear(store_tx_t *tx, const char *region_code, int32_t from, int32_t to)
+{ return tx_ops()->tx_risk_clear(TXDRV(tx), region_code, from, to); }

@@ -691,7 +691,7 @@ typedef struct risk_change {
 	int32_t date;                  /* the day the level applies from */
 	char level[8];                 /* low, medium, high */
 	char rule[32];                 /* rule set, e.g. county-2020-02; "override" */
-	char reason[320];
+	char reason[832];              /* "中文 / English" */
 	bool override;                 /* set by an official, not computed */
 	int32_t override_until;        /* last day of an override, 0 = until revoked */
 	char by[BY_BUF];
@@ -700,6 +700,10 @@ typedef struct risk_change {
 
 /* Append a change. */
 int store_tx_risk_insert(store_tx_t *tx, risk_change_t *c) FK_MUST_CHECK;
+/* Forget the computed (not override) changes of a region dated
+ * from..to, before grading that range again. */
+int store_tx_risk_clear(store_tx_t *tx, const char *region_code, int32_t from,
+			int32_t to) FK_MUST_CHECK;
 /* The newest change of a region on or before date (computed and
  * override separately: override true/false). */
 int store_tx_risk_latest(store_tx_t *tx, const char *region_code, int32_t date, bool override,

@@ -163,6 +163,7 @@ struct store_ops {
 	int (*tx_plan_decide)(void *drv, const resumption_plan_t *p);
 	int (*plan_get)(void *drv, int64_t id, resumption_plan_t *out);
 	int (*plan_list)(void *drv, const char *dept_path, resumption_plan_t **out, size_t *n);
+	int (*tx_risk_clear)(void *drv, const char *region_code, int32_t from, int32_t to);
 };
 
 extern const struct store_ops store_sqlite_ops;

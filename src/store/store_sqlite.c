@@ -2261,6 +2261,7 @@ const struct store_ops store_sqlite_ops = {
 	.tx_plan_decide = sq__tx_plan_decide,
 	.plan_get = sq__plan_get,
 	.plan_list = sq__plan_list,
+	.tx_risk_clear = sq__tx_risk_clear,
 };
 
 /* ---- helpers shared with the other SQLite files (store_sqlite_int.h) ---- */

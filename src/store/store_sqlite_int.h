@@ -110,4 +110,6 @@ int sq__tx_plan_decide(void *drv, const resumption_plan_t *p);
 int sq__plan_get(void *drv, int64_t id, resumption_plan_t *out);
 int sq__plan_list(void *drv, const char *dept_path, resumption_plan_t **out, size_t *n);
 
+int sq__tx_risk_clear(void *drv, const char *region_code, int32_t from, int32_t to);
+
 #endif

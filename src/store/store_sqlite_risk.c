@@ -47,6 +47,7 @@ enum rst_id {
 	R_SERIES_LIST,
 	R_SERIES_SOURCES,
 	R_RISK_INSERT,
+	R_RISK_CLEAR,
 	R_RISK_LATEST,
 	R_RISK_CURRENT,
 	R_RISK_HISTORY,
@@ -81,6 +82,8 @@ static const char *const rst_sql[R_COUNT] = {
 			  " ORDER BY region_code, date, source",
 	[R_SERIES_SOURCES] = "SELECT source, count(*), min(date), max(date) FROM series"
 			     " GROUP BY source ORDER BY source",
+	[R_RISK_CLEAR] = "DELETE FROM risk_changes WHERE region_code = ?1 AND override = 0"
+			  " AND date BETWEEN ?2 AND ?3",
 	[R_RISK_INSERT] = "INSERT INTO risk_changes(region_code, date, level, rule, reason, override,"
 			  " override_until, set_by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[R_RISK_LATEST] = "SELECT " RISK_COLS " FROM risk_changes"
@@ -338,6 +341,18 @@ sq__tx_risk_insert(void *drv, risk_change_t *c)
 	sqlite3_bind_text(st, 8, c->by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, c->at);
 	return insert_st(drv, st, &c->id);
+}
+
+int
+sq__tx_risk_clear(void *drv, const char *region_code, int32_t from, int32_t to)
+{
+	sqlite3_stmt *st = wst(drv, R_RISK_CLEAR);
+	if (st == NULL)
+		return FK_EIO;
+	sqlite3_bind_text(st, 1, region_code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, from);
+	sqlite3_bind_int(st, 3, to);
+	return exec_st(st);
 }
 
 int

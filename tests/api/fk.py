@@ -442,3 +442,35 @@ def resident_id(serial, region="110108", birth="19850312"):
     3-digit serial and the check character."""
     first17 = "%s%s%03d" % (region, birth, serial % 1000)
     return first17 + id_check_char(first17)
+
+
+# ---- regional risk and return to work (issue 5) -------------------------------
+
+SERIES_HEADER = "date,region_code,new_confirmed,new_clusters,new_asymptomatic"
+
+
+def series_csv(rows, header=SERIES_HEADER):
+    """A plain-format series file: header, then one line per row (a
+    tuple of values, or a string taken as it is)."""
+    lines = [header]
+    for row in rows:
+        lines.append(row if isinstance(row, str) else ",".join(str(v) for v in row))
+    return "\n".join(lines) + "\n"
+
+
+def import_series(session, text, fmt="plain"):
+    """POST /api/v1/series/import?format=FMT with text as a text/csv body."""
+    return session.post("/api/v1/series/import?format=" + fmt, raw=text,
+                        content_type="text/csv")
+
+
+def seed_series(session, text, source=None):
+    """Import a plain series as session (an official) under source
+    (default "plain"); fails unless 200.  Returns the import report."""
+    path = "/api/v1/series/import?format=plain"
+    if source:
+        path += "&source=" + urllib.parse.quote(source, safe="")
+    r = session.post(path, raw=text, content_type="text/csv")
+    if r.status != 200:
+        raise AssertionError("series import: expected 200, got %r" % r)
+    return r.json()

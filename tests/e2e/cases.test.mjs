@@ -146,7 +146,7 @@ describe('cases, contacts, observation, chains and the health code in the browse
 
   it('shows an official cases, observation and chains', async () => {
     await signIn('official', 'official-demo-2020');
-    assert.deepEqual(await navLinks(), ['/', '/cases.html', '/observations.html', '/chains.html']);
+    assert.deepEqual(await navLinks(), ['/', '/cases.html', '/observations.html', '/chains.html', '/risk.html']);
     for (const id of ['#link-cases', '#link-observations', '#link-chains'])
       assert.ok(await page.locator(id).isVisible(), `${id} on home`);
     assert.ok(!(await page.locator('#link-dashboard').isVisible()), 'no dashboard for an official');
@@ -368,7 +368,8 @@ describe('cases, contacts, observation, chains and the health code in the browse
   it('gives the office and the analyst their own navigation', async () => {
     await signIn('office', 'office-demo-2020');
     assert.deepEqual(await navLinks(),
-      ['/', '/report.html', '/dashboard.html', '/cases.html', '/observations.html', '/chains.html']);
+      ['/', '/report.html', '/dashboard.html', '/cases.html', '/observations.html', '/chains.html',
+       '/risk.html', '/rtw.html']);
     await page.click('.nav-link[href="/cases.html"]');
     await page.locator('#office-note').waitFor();
     assert.ok(!(await page.locator('#new-case-link').isVisible()), 'the office registers no case');
@@ -383,7 +384,7 @@ describe('cases, contacts, observation, chains and the health code in the browse
     await signOut();
 
     await signIn('analyst', 'analyst-demo-2020');
-    assert.deepEqual(await navLinks(), ['/', '/chains.html']);
+    assert.deepEqual(await navLinks(), ['/', '/chains.html', '/risk.html']);
     await page.click('.nav-link[href="/chains.html"]');
     await page.locator('#case-table tbody tr').first().waitFor();
     const names = await page.locator('#case-table tbody th').allInnerTexts();

@@ -27,10 +27,10 @@
 
 #include "core/contactgraph.h"
 
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
 	} while (0)
 
 #define MAX_EDGES 255
@@ -160,12 +160,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t span = data[pos + 3], flags = data[pos + 4];
 		int32_t last = span & 0x40 ? first - 1 - (span & 0x3f) : first + (span & 0x3f);
 		input[i] = (struct cg_edge){
-			.subject_a = subject_id(a, style),
-			.subject_b = subject_id(b, style),
-			.exposure_id = flags >> 1,
-			.first_date = first,
-			.last_date = last,
-			.protected = flags & 1,
+		    .subject_a = subject_id(a, style),
+		    .subject_b = subject_id(b, style),
+		    .exposure_id = flags >> 1,
+		    .first_date = first,
+		    .last_date = last,
+		    .protected = flags & 1,
 		};
 		compact_after[i] = span & 0x80;
 		bool valid = a != b && last >= first;
@@ -184,7 +184,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (cg_edge_validate(&input[i], NULL) == 0)
 				input[k++] = input[i];
 		memmove(input + k, input + n_build, (n - n_build) * sizeof *input);
-		memmove(compact_after + k, compact_after + n_build, (n - n_build) * sizeof *compact_after);
+		memmove(compact_after + k, compact_after + n_build,
+			(n - n_build) * sizeof *compact_after);
 		n -= n_build - k;
 		n_build = k;
 		rc = cg_build(input, n_build, &g);

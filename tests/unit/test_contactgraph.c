@@ -8,9 +8,9 @@
  * the edge list, keeps candidates in a plain array and sorts them, so it
  * shares no code or data structure with the graph.
  *
- * The module is compiled into this test (as h2o's unit tests do) so
- * that malloc, calloc, realloc and free can be replaced by versions that
- * fail on demand and count live blocks.
+ * The module is compiled into this test (as h2o's unit tests do), under
+ * test_cg_* names, so that malloc, calloc, realloc and free can be
+ * replaced by versions that fail on demand and count live blocks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,9 @@
 
 /* ---- allocation failure injection ------------------------------------ */
 
-static long alloc_budget = -1; /* successful allocations left; -1: unlimited */
-static long live_blocks;       /* blocks allocated by the module, not freed */
+/* Atomic: the many-readers test allocates from several threads. */
+static _Atomic long alloc_budget = -1; /* successful allocations left; -1: unlimited */
+static _Atomic long live_blocks;       /* blocks allocated by the module, not freed */
 
 static bool
 alloc_allowed(void)
@@ -69,6 +72,19 @@ t_free(void *p)
 	free(p);
 }
 
+/* This copy of the module gets its own names, so that the test links
+ * even when something else in the libraries pulls in contactgraph.o. */
+#define cg_edge_validate test_cg_edge_validate
+#define cg_build test_cg_build
+#define cg_add test_cg_add
+#define cg_compact test_cg_compact
+#define cg_trace test_cg_trace
+#define cg_trace_result_free test_cg_trace_result_free
+#define cg_free test_cg_free
+#define cg_subject_count test_cg_subject_count
+#define cg_edge_count test_cg_edge_count
+#define cg_pending_count test_cg_pending_count
+#define cg_memory_bytes test_cg_memory_bytes
 #define malloc(n) t_malloc(n)
 #define calloc(n, s) t_calloc(n, s)
 #define realloc(p, n) t_realloc(p, n)
@@ -254,8 +270,11 @@ find_contact(const cg_trace_result_t *r, int64_t id)
 	return NULL;
 }
 
+/* An exposure (E) or a protected one (P), in the order people say it. */
+/* clang-format off */
 #define E(a, b, first, last, exposure) {(a), (b), (exposure), (first), (last), false}
 #define P(a, b, first, last, exposure) {(a), (b), (exposure), (first), (last), true}
+/* clang-format on */
 
 /* ---- window ---------------------------------------------------------- */
 
@@ -267,15 +286,15 @@ struct window_case {
 
 /* The window is [10, 20]; each row is one exposure of the case (id 1). */
 static const struct window_case window_cases[] = {
-	{"ends the day before the window", 3, 9, false},
-	{"ends exactly on window_from", 3, 10, true},
-	{"one day, on window_from", 10, 10, true},
-	{"inside the window", 12, 14, true},
-	{"one day, on window_to", 20, 20, true},
-	{"starts exactly on window_to", 20, 30, true},
-	{"starts the day after the window", 21, 30, false},
-	{"covers the window", 1, 40, true},
-	{"long before", -400, -300, false},
+    {"ends the day before the window", 3, 9, false},
+    {"ends exactly on window_from", 3, 10, true},
+    {"one day, on window_from", 10, 10, true},
+    {"inside the window", 12, 14, true},
+    {"one day, on window_to", 20, 20, true},
+    {"starts exactly on window_to", 20, 30, true},
+    {"starts the day after the window", 21, 30, false},
+    {"covers the window", 1, 40, true},
+    {"long before", -400, -300, false},
 };
 
 static void
@@ -326,8 +345,8 @@ test_protected_exposures_are_never_traced(void **state)
 	 * (the unprotected one counts).  4: unprotected, whose own contacts
 	 * are 5 (protected) and 6 (unprotected). */
 	const struct cg_edge edges[] = {
-		P(1, 2, 10, 12, 1), P(1, 3, 10, 15, 2), E(3, 1, 11, 11, 3), E(1, 4, 10, 10, 4),
-		P(4, 5, 1, 30, 5),  E(6, 4, 1, 2, 6),
+	    P(1, 2, 10, 12, 1), P(1, 3, 10, 15, 2), E(3, 1, 11, 11, 3),
+	    E(1, 4, 10, 10, 4), P(4, 5, 1, 30, 5),  E(6, 4, 1, 2, 6),
 	};
 	cg_trace_result_t res = CG_TRACE_RESULT_INIT;
 	(void)state;
@@ -364,8 +383,8 @@ test_hop2_excludes_the_case_and_hop1_contacts(void **state)
 	/* Household 1-2-3 (a triangle), 2 works with 4, 4 with 5 (hop 3),
 	 * 3 meets 1 again later (a back edge to the case). */
 	const struct cg_edge edges[] = {
-		E(1, 2, 0, 30, 1), E(1, 3, 0, 30, 2), E(2, 3, 0, 30, 3),
-		E(2, 4, 5, 6, 4),  E(4, 5, 7, 7, 5),  E(3, 1, 40, 41, 6),
+	    E(1, 2, 0, 30, 1), E(1, 3, 0, 30, 2), E(2, 3, 0, 30, 3),
+	    E(2, 4, 5, 6, 4),  E(4, 5, 7, 7, 5),  E(3, 1, 40, 41, 6),
 	};
 	cg_trace_result_t res = CG_TRACE_RESULT_INIT;
 	(void)state;
@@ -403,23 +422,26 @@ struct dup_case {
 
 /* Case 1, window [0, 100]; the contact under test is 9. */
 static const struct dup_case dup_cases[] = {
-	{"the latest exposure wins", {E(1, 9, 1, 5, 30), E(9, 1, 2, 8, 20), E(1, 9, 1, 3, 10)}, 3,
-	 20, 8, 1},
-	{"same last day: the smaller exposure id", {E(1, 9, 1, 8, 30), E(1, 9, 4, 8, 20)}, 2, 20, 8,
-	 1},
-	{"exact duplicates", {E(1, 9, 2, 8, 7), E(1, 9, 2, 8, 7), E(9, 1, 2, 8, 7)}, 3, 7, 8, 1},
-	{"hop 2 through two contacts: the latest",
-	 {E(1, 2, 0, 0, 1), E(1, 3, 0, 0, 2), E(2, 9, 5, 6, 3), E(3, 9, 5, 7, 4)},
-	 4,
-	 4,
-	 7,
-	 3},
-	{"hop 2 tie on day and exposure: the smaller via",
-	 {E(1, 3, 0, 0, 1), E(1, 2, 0, 0, 2), E(3, 9, 5, 7, 4), E(2, 9, 5, 7, 4)},
-	 4,
-	 4,
-	 7,
-	 2},
+    {"the latest exposure wins",
+     {E(1, 9, 1, 5, 30), E(9, 1, 2, 8, 20), E(1, 9, 1, 3, 10)},
+     3,
+     20,
+     8,
+     1},
+    {"same last day: the smaller exposure id", {E(1, 9, 1, 8, 30), E(1, 9, 4, 8, 20)}, 2, 20, 8, 1},
+    {"exact duplicates", {E(1, 9, 2, 8, 7), E(1, 9, 2, 8, 7), E(9, 1, 2, 8, 7)}, 3, 7, 8, 1},
+    {"hop 2 through two contacts: the latest",
+     {E(1, 2, 0, 0, 1), E(1, 3, 0, 0, 2), E(2, 9, 5, 6, 3), E(3, 9, 5, 7, 4)},
+     4,
+     4,
+     7,
+     3},
+    {"hop 2 tie on day and exposure: the smaller via",
+     {E(1, 3, 0, 0, 1), E(1, 2, 0, 0, 2), E(3, 9, 5, 7, 4), E(2, 9, 5, 7, 4)},
+     4,
+     4,
+     7,
+     2},
 };
 
 static void
@@ -433,8 +455,8 @@ test_duplicate_exposures_report_the_one_that_ends_observation_last(void **state)
 		cg_t *g = build_ok(t->edges, t->n);
 		assert_int_equal(cg_trace(g, 1, 0, 100, 2, &res), 0);
 		const struct cg_contact *c = find_contact(&res, 9);
-		if (c == NULL || c->exposure_id != t->want_exposure || c->last_date != t->want_last ||
-		    c->via_id != t->want_via)
+		if (c == NULL || c->exposure_id != t->want_exposure ||
+		    c->last_date != t->want_last || c->via_id != t->want_via)
 			fail_msg("%s: got exposure %lld last %d via %lld", t->what,
 				 c ? (long long)c->exposure_id : -1LL, c ? (int)c->last_date : -1,
 				 c ? (long long)c->via_id : -1LL);
@@ -575,8 +597,8 @@ test_pending_list_merges_itself_when_full(void **state)
 	 * graph: the pending list never holds more than its limit. */
 	cg_t *g = build_ok(NULL, 0);
 	for (size_t i = 0; i < N; i++) {
-		all[i] = (struct cg_edge)E(i % 2 ? 0 : (int64_t)i, (int64_t)i + 1, (int32_t)(i % 30),
-					   (int32_t)(i % 30 + 2), (int64_t)i);
+		all[i] = (struct cg_edge)E(i % 2 ? 0 : (int64_t)i, (int64_t)i + 1,
+					   (int32_t)(i % 30), (int32_t)(i % 30 + 2), (int64_t)i);
 		assert_int_equal(cg_add(g, &all[i]), 0);
 		assert_true(cg_pending_count(g) <= pending_limit(g));
 	}
@@ -614,9 +636,12 @@ static int64_t
 subject_id(uint64_t k, int style)
 {
 	switch (style) {
-	case 0: return (int64_t)k; /* dense */
+	case 0: return (int64_t)k;				    /* dense */
 	case 1: return (int64_t)(k * UINT64_C(0x9e3779b97f4a7c15)); /* scattered, any sign */
-	case 2: return k == 0 ? INT64_MIN : k == 1 ? INT64_MAX : (int64_t)(k << 40); /* low bits 0 */
+	case 2:
+		return k == 0	? INT64_MIN
+		       : k == 1 ? INT64_MAX
+				: (int64_t)(k << 40); /* low bits 0 */
 	default: return -(int64_t)k * 1000003;
 	}
 }
@@ -630,12 +655,12 @@ random_edges(struct cg_edge *e, size_t n, uint64_t subjects, int style, unsigned
 			b++; /* never a self-loop */
 		int32_t first = (int32_t)rng_below(60) - 10;
 		e[i] = (struct cg_edge){
-			.subject_a = subject_id(a, style),
-			.subject_b = subject_id(b, style),
-			.exposure_id = (int64_t)rng_below(n), /* repeats on purpose */
-			.first_date = first,
-			.last_date = first + (int32_t)(rng_below(4) ? rng_below(3) : rng_below(40)),
-			.protected = rng_below(100) < protected_pct,
+		    .subject_a = subject_id(a, style),
+		    .subject_b = subject_id(b, style),
+		    .exposure_id = (int64_t)rng_below(n), /* repeats on purpose */
+		    .first_date = first,
+		    .last_date = first + (int32_t)(rng_below(4) ? rng_below(3) : rng_below(40)),
+		    .protected = rng_below(100) < protected_pct,
 		};
 	}
 }
@@ -651,9 +676,9 @@ test_random_graphs_match_the_reference(void **state)
 		unsigned protected_pct;
 	};
 	static const struct shape shapes[] = {
-		{2, 5, 0, 0, 0},          {5, 40, 10, 1, 10},        {30, 60, 0, 2, 20},
-		{50, 400, 100, 1, 10},    {300, 600, 300, 3, 30},    {1000, 5000, 0, 1, 10},
-		{1000, 5000, 2500, 0, 5}, {2000, 3000, 1500, 2, 50}, {40, 2000, 1999, 1, 10},
+	    {2, 5, 0, 0, 0},	      {5, 40, 10, 1, 10},	 {30, 60, 0, 2, 20},
+	    {50, 400, 100, 1, 10},    {300, 600, 300, 3, 30},	 {1000, 5000, 0, 1, 10},
+	    {1000, 5000, 2500, 0, 5}, {2000, 3000, 1500, 2, 50}, {40, 2000, 1999, 1, 10},
 	};
 	cg_trace_result_t res = CG_TRACE_RESULT_INIT;
 	size_t nonempty = 0, with_hop2 = 0;
@@ -678,7 +703,8 @@ test_random_graphs_match_the_reference(void **state)
 				int32_t from = (int32_t)rng_below(70) - 15;
 				int32_t to = from + (int32_t)rng_below(16);
 				int hops = 1 + (int)rng_below(2);
-				size_t got = check_trace(g, e, sh->edges, src, from, to, hops, &res);
+				size_t got =
+				    check_trace(g, e, sh->edges, src, from, to, hops, &res);
 				nonempty += got > 0;
 				with_hop2 += res.hop2_count > 0;
 			}
@@ -725,12 +751,176 @@ test_answer_does_not_depend_on_edge_order(void **state)
 		assert_int_equal(rc1, rc2);
 		assert_int_equal(r1.count, r2.count);
 		if (r1.count)
-			assert_memory_equal(r1.contacts, r2.contacts, r1.count * sizeof *r1.contacts);
+			assert_memory_equal(r1.contacts, r2.contacts,
+					    r1.count * sizeof *r1.contacts);
 	}
 	cg_free(g1);
 	cg_free(g2);
 	cg_trace_result_free(&r1);
 	cg_trace_result_free(&r2);
+	free(e);
+}
+
+/* Answers of hundreds of contacts come out sorted by id and match the
+ * reference whatever the ids look like: spread out, bunched next to one
+ * far outlier (every id in one bucket of the sort), descending, or the
+ * int64 extremes. */
+static void
+test_large_answers_are_sorted_whatever_the_ids(void **state)
+{
+	enum { FAN = 300 };
+	static const char *const patterns[] = {"spread", "bunched", "descending", "extremes"};
+	struct cg_edge *e = malloc((2 * FAN + 1) * sizeof *e);
+	cg_trace_result_t res = CG_TRACE_RESULT_INIT;
+	(void)state;
+
+	assert_non_null(e);
+	rng_state = 2024;
+	for (size_t p = 0; p < ARRAY_LEN(patterns); p++) {
+		/* The case 0 meets FAN people (hop 1) who each meet one more
+		 * (hop 2), and the first of them also meets the outlier. */
+		size_t n = 0;
+		for (int64_t k = 1; k <= 2 * FAN; k++) {
+			int64_t id;
+			switch (p) {
+			case 0: id = (int64_t)(rng_next() >> 1); break;
+			case 1: id = 1000000 + k; break;
+			case 2: id = 5000000 - k * 7; break;
+			default: id = k % 2 ? INT64_MIN + k : INT64_MAX - k; break;
+			}
+			int64_t other = k <= FAN ? 0 : e[k - FAN - 1].subject_b;
+			e[n++] = (struct cg_edge)E(other, id, 1, 2, k);
+		}
+		e[n++] = (struct cg_edge)E(e[0].subject_b, p == 1 ? INT64_MAX : -7, 1, 1, 9999);
+		cg_t *g = build_ok(e, n);
+		size_t got = check_trace(g, e, n, 0, 0, 5, 2, &res);
+		assert_int_equal(got, 2 * FAN + 1);
+		for (size_t i = 1; i < res.count; i++)
+			if (res.contacts[i - 1].id >= res.contacts[i].id)
+				fail_msg("%s ids: contact %zu out of order", patterns[p], i);
+		cg_free(g);
+	}
+	cg_trace_result_free(&res);
+	free(e);
+}
+
+/* The limits answer FK_ETOOBIG and change nothing (the counters are set
+ * by hand: nobody has the memory for 2^31 exposures in a unit test). */
+static void
+test_limits_are_reported(void **state)
+{
+	const struct cg_edge edges[] = {E(1, 2, 0, 1, 1), E(2, 3, 0, 1, 2)};
+	const struct cg_edge known = E(1, 3, 0, 1, 3), stranger = E(1, 99, 0, 1, 4);
+	cg_trace_result_t res = CG_TRACE_RESULT_INIT;
+	(void)state;
+
+	cg_t *g = build_ok(edges, ARRAY_LEN(edges));
+	size_t real_edges = g->n_edges, real_subjects = g->n_subjects;
+	g->n_edges = CG_EDGES_MAX;
+	assert_int_equal(cg_add(g, &known), FK_ETOOBIG);
+	g->n_edges = real_edges;
+	g->n_subjects = CG_SUBJECTS_MAX;
+	assert_int_equal(cg_add(g, &stranger), FK_ETOOBIG);
+	g->n_subjects = real_subjects;
+	assert_int_equal(cg_edge_count(g), 2);
+	assert_int_equal(cg_trace(g, 99, 0, 1, 2, &res), FK_ENOTFOUND);
+	assert_int_equal(cg_add(g, &known), 0);
+	assert_int_equal(cg_edge_count(g), 3);
+	cg_free(g);
+	assert_int_equal(cg_build(edges, CG_EDGES_MAX + 1, &g), FK_ETOOBIG);
+	assert_null(g);
+
+	assert_int_equal(cg_compact(NULL), FK_EINVAL);
+	assert_int_equal(cg_memory_bytes(NULL), 0);
+	assert_int_equal(cg_subject_count(NULL), 0);
+	assert_int_equal(cg_edge_count(NULL), 0);
+	assert_int_equal(cg_pending_count(NULL), 0);
+	cg_trace_result_free(&res);
+}
+
+/* A result reused for 2^32 traces wraps its generation counter; the
+ * visited set must then be cleared, not trusted. */
+static void
+test_reused_result_survives_generation_wrap(void **state)
+{
+	const struct cg_edge edges[] = {E(1, 2, 0, 9, 1), E(2, 3, 0, 9, 2), E(3, 4, 0, 9, 3)};
+	cg_trace_result_t res = CG_TRACE_RESULT_INIT;
+	(void)state;
+
+	cg_t *g = build_ok(edges, ARRAY_LEN(edges));
+	check_trace(g, edges, ARRAY_LEN(edges), 3, 0, 9, 2, &res);
+	res.scratch.seen_gen = UINT32_MAX; /* the next trace wraps to 0 */
+	for (int64_t src = 1; src <= 4; src++)
+		check_trace(g, edges, ARRAY_LEN(edges), src, 0, 9, 2, &res);
+	assert_true(res.scratch.seen_gen >= 1);
+	cg_free(g);
+	cg_trace_result_free(&res);
+}
+
+/* ---- many readers ---------------------------------------------------- */
+
+enum { READERS = 4, READ_SOURCES = 300 };
+
+struct reader {
+	const cg_t *g;
+	const int64_t *sources;
+	const cg_trace_result_t *want; /* READ_SOURCES answers traced alone */
+	int failures;
+};
+
+static void *
+reader_run(void *arg)
+{
+	struct reader *rd = arg;
+	cg_trace_result_t res = CG_TRACE_RESULT_INIT;
+	for (int pass = 0; pass < 5; pass++) {
+		for (size_t i = 0; i < READ_SOURCES; i++) {
+			const cg_trace_result_t *w = &rd->want[i];
+			if (cg_trace(rd->g, rd->sources[i], 5, 20, 2, &res) != 0 ||
+			    res.count != w->count ||
+			    memcmp(res.contacts, w->contacts, w->count * sizeof *w->contacts) != 0)
+				rd->failures++;
+		}
+	}
+	cg_trace_result_free(&res);
+	return NULL;
+}
+
+/* A built graph is read by many threads at once, each with its own
+ * result, and each gets the answers a lone reader gets. */
+static void
+test_many_threads_may_trace_one_graph(void **state)
+{
+	enum { N = 20000, SUBJECTS = 2000 };
+	struct cg_edge *e = malloc(N * sizeof *e);
+	static int64_t sources[READ_SOURCES];
+	static cg_trace_result_t want[READ_SOURCES];
+	struct reader readers[READERS];
+	pthread_t threads[READERS];
+	(void)state;
+
+	assert_non_null(e);
+	rng_state = 31337;
+	random_edges(e, N, SUBJECTS, 1, 10);
+	cg_t *g = build_ok(e, N - 500);
+	for (size_t i = N - 500; i < N; i++) /* some pending, too */
+		assert_int_equal(cg_add(g, &e[i]), 0);
+	for (size_t i = 0; i < READ_SOURCES; i++) {
+		sources[i] = e[i].subject_a;
+		want[i] = (cg_trace_result_t)CG_TRACE_RESULT_INIT;
+		assert_int_equal(cg_trace(g, sources[i], 5, 20, 2, &want[i]), 0);
+	}
+	for (int t = 0; t < READERS; t++) {
+		readers[t] = (struct reader){g, sources, want, 0};
+		assert_int_equal(pthread_create(&threads[t], NULL, reader_run, &readers[t]), 0);
+	}
+	for (int t = 0; t < READERS; t++) {
+		assert_int_equal(pthread_join(threads[t], NULL), 0);
+		assert_int_equal(readers[t].failures, 0);
+	}
+	for (size_t i = 0; i < READ_SOURCES; i++)
+		cg_trace_result_free(&want[i]);
+	cg_free(g);
 	free(e);
 }
 
@@ -754,9 +944,8 @@ test_memory_per_exposure_is_compact(void **state)
 	size_t bytes = cg_memory_bytes(g);
 	print_message("contact graph: %zu exposures (%zu unprotected) among %zu subjects in %zu "
 		      "bytes: %.1f bytes per exposure, %.1f per unprotected one (%zu blocks)\n",
-		      cg_edge_count(g), unprotected, cg_subject_count(g), bytes,
-		      (double)bytes / N, (double)bytes / (double)unprotected,
-		      (size_t)(live_blocks - before));
+		      cg_edge_count(g), unprotected, cg_subject_count(g), bytes, (double)bytes / N,
+		      (double)bytes / (double)unprotected, (size_t)(live_blocks - before));
 	/* 2 half-edges of 24 bytes per unprotected exposure, nothing per
 	 * protected one; at most 4 hash slots of 16 bytes per subject. */
 	assert_true(bytes <= unprotected * 48 + (size_t)SUBJECTS * 4 * 16 + 4096);
@@ -768,7 +957,8 @@ test_memory_per_exposure_is_compact(void **state)
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(cg_add(g, &more), 0);
 	assert_true(cg_memory_bytes(g) > bytes);
-	assert_true(cg_memory_bytes(g) - bytes < (size_t)SUBJECTS * 4 * 4 + 2 * 2 * 1000 * 32 + 4096);
+	assert_true(cg_memory_bytes(g) - bytes <
+		    (size_t)SUBJECTS * 4 * 4 + 2 * 2 * 1000 * 32 + 4096);
 	assert_int_equal(cg_compact(g), 0);
 	assert_int_equal(cg_pending_count(g), 0);
 	cg_free(g);
@@ -875,18 +1065,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_window_bounds_are_inclusive),
-		cmocka_unit_test(test_protected_exposures_are_never_traced),
-		cmocka_unit_test(test_hop2_excludes_the_case_and_hop1_contacts),
-		cmocka_unit_test(test_duplicate_exposures_report_the_one_that_ends_observation_last),
-		cmocka_unit_test(test_bad_edges_are_rejected_with_the_field),
-		cmocka_unit_test(test_bad_queries_and_unknown_sources),
-		cmocka_unit_test(test_added_exposures_are_traced),
-		cmocka_unit_test(test_pending_list_merges_itself_when_full),
-		cmocka_unit_test(test_random_graphs_match_the_reference),
-		cmocka_unit_test(test_answer_does_not_depend_on_edge_order),
-		cmocka_unit_test(test_memory_per_exposure_is_compact),
-		cmocka_unit_test(test_every_allocation_failure_is_reported_and_harmless),
+	    cmocka_unit_test(test_window_bounds_are_inclusive),
+	    cmocka_unit_test(test_protected_exposures_are_never_traced),
+	    cmocka_unit_test(test_hop2_excludes_the_case_and_hop1_contacts),
+	    cmocka_unit_test(test_duplicate_exposures_report_the_one_that_ends_observation_last),
+	    cmocka_unit_test(test_bad_edges_are_rejected_with_the_field),
+	    cmocka_unit_test(test_bad_queries_and_unknown_sources),
+	    cmocka_unit_test(test_added_exposures_are_traced),
+	    cmocka_unit_test(test_pending_list_merges_itself_when_full),
+	    cmocka_unit_test(test_random_graphs_match_the_reference),
+	    cmocka_unit_test(test_answer_does_not_depend_on_edge_order),
+	    cmocka_unit_test(test_large_answers_are_sorted_whatever_the_ids),
+	    cmocka_unit_test(test_many_threads_may_trace_one_graph),
+	    cmocka_unit_test(test_limits_are_reported),
+	    cmocka_unit_test(test_reused_result_survives_generation_wrap),
+	    cmocka_unit_test(test_memory_per_exposure_is_compact),
+	    cmocka_unit_test(test_every_allocation_failure_is_reported_and_harmless),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

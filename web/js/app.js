@@ -247,7 +247,10 @@
 		{page: 'cases', href: '/cases.html', key: 'nav.cases', roles: ['official', 'office']},
 		{page: 'observations', href: '/observations.html', key: 'nav.observations',
 		 roles: ['official', 'office']},
-		{page: 'chains', href: '/chains.html', key: 'nav.chains', roles: ['official', 'office', 'analyst']}
+		{page: 'chains', href: '/chains.html', key: 'nav.chains', roles: ['official', 'office', 'analyst']},
+		{page: 'risk', href: '/risk.html', key: 'nav.risk',
+		 roles: ['staff', 'dept_head', 'office', 'official', 'analyst', 'admin']},
+		{page: 'rtw', href: '/rtw.html', key: 'nav.rtw', roles: ['dept_head', 'office']}
 	];
 
 	/* Pages a role may open (besides home), for the navigation and the home page. */

@@ -5,10 +5,11 @@
  * (with today's status, from GET /api/v1/people/{id}/history?days=1), the
  * department head and the office open the dashboard, the office may also
  * report on someone's behalf.  Officials and the office open cases and
- * medical observation, they and analysts the transmission chains.  Staff
- * under medical observation see it here, with today's two follow-ups
- * (GET /api/v1/observations, then /observations/{id}).  Everyone can sign
- * out (app.js).
+ * medical observation, they and analysts the transmission chains.  Every
+ * role sees the area risk levels; the department head and the office also
+ * the return to work.  Staff under medical observation see it here, with
+ * today's two follow-ups (GET /api/v1/observations, then
+ * /observations/{id}).  Everyone can sign out (app.js).
  */
 (function () {
 	'use strict';
@@ -19,6 +20,8 @@
 			'home.link.cases.office': '本单位人员的病例（只读）',
 			'home.link.observations': '今日解除名单、随访、待复核',
 			'home.link.chains': '病例之间的传播关系和指标',
+			'home.link.risk': '各地低、中、高风险等级和应急响应级别',
+			'home.link.rtw': '今天谁可以到岗、复工方案和审批',
 			'home.obs.title': '我的医学观察',
 			'home.obs.until': '观察至 {date}，还有 {n} 天',
 			'home.obs.until.today': '观察至 {date}，今天可以解除',
@@ -35,6 +38,8 @@
 			'home.link.cases.office': 'Cases among our own people (read only)',
 			'home.link.observations': 'Today’s releases, follow-ups, reviews',
 			'home.link.chains': 'Who infected whom, and the indicators',
+			'home.link.risk': 'Low, medium and high-risk areas, and the response levels',
+			'home.link.rtw': 'Who may come in today, resumption plans and approval',
 			'home.obs.title': 'My medical observation',
 			'home.obs.until': 'Until {date}, {n} days to go',
 			'home.obs.until.today': 'Until {date}: you can be released today',

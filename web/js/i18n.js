@@ -94,6 +94,8 @@
 			'nav.cases': '病例',
 			'nav.observations': '医学观察',
 			'nav.chains': '传播链',
+			'nav.risk': '区域风险',
+			'nav.rtw': '复工复产',
 			'nav.back': '返回首页',
 
 			'status.green': '绿色',
@@ -158,6 +160,11 @@
 			'sev.common': '普通型',
 			'sev.severe': '重型',
 			'sev.critical': '危重型',
+
+			'risk.level.low': '低风险',
+			'risk.level.medium': '中风险',
+			'risk.level.high': '高风险',
+			'risk.level.none': '未评定',
 
 			'place.hubei': '在湖北',
 			'place.city': '在本市',
@@ -255,6 +262,8 @@
 			'nav.cases': 'Cases',
 			'nav.observations': 'Observation',
 			'nav.chains': 'Chains',
+			'nav.risk': 'Area risk',
+			'nav.rtw': 'Return to work',
 			'nav.back': 'Back to home',
 
 			'status.green': 'Green',
@@ -319,6 +328,11 @@
 			'sev.common': 'Common',
 			'sev.severe': 'Severe',
 			'sev.critical': 'Critical',
+
+			'risk.level.low': 'Low risk',
+			'risk.level.medium': 'Medium risk',
+			'risk.level.high': 'High risk',
+			'risk.level.none': 'Not graded',
 
 			'place.hubei': 'In Hubei',
 			'place.city': 'In the city',
