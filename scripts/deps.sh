@@ -8,9 +8,9 @@ set -euo pipefail
 
 build_pkgs="build-essential cmake ninja-build pkg-config nodejs npm libmicrohttpd-dev
   libjansson-dev libcsv-dev libsodium-dev libsqlite3-dev libcurl4-openssl-dev
-  libxlsxwriter-dev libqrencode-dev"
+  libxlsxwriter-dev libqrencode-dev libgsl-dev"
 test_pkgs="libcmocka-dev python3 clang libclang-rt-14-dev chromium fonts-noto-cjk unzip zbar-tools librsvg2-bin"
-bench_pkgs="wrk nginx-light sqlite3"
+bench_pkgs="wrk nginx-light sqlite3 r-base-core r-cran-epiestim r-cran-surveillance r-cran-desolve"
 
 want="$build_pkgs"
 case "${1:-build}" in
