@@ -12,7 +12,8 @@
 #include "http.h"
 
 #define HTTP_BODY_MAX (64 * 1024)          /* JSON bodies */
-#define HTTP_BODY_MAX_LARGE (16 * 1024 * 1024) /* CSV uploads (a year of city series ~10 MB) */
+#define HTTP_BODY_MAX_LARGE (8 * 1024 * 1024) /* CSV uploads */
+#define HTTP_BODY_MAX_SERIES (32 * 1024 * 1024) /* case series (a year of city rows ~10 MB) */
 #define HTTP_MAX_PARAMS 4
 
 struct http_req;
@@ -22,6 +23,7 @@ typedef void (*http_handler_fn)(struct http_req *r);
 #define ROUTE_PUBLIC 0x1     /* no sign-in needed */
 #define ROUTE_LARGE_BODY 0x2 /* body up to HTTP_BODY_MAX_LARGE */
 #define ROUTE_RAW_BODY 0x4   /* body is not JSON (CSV) */
+#define ROUTE_SERIES_BODY 0x8 /* body up to HTTP_BODY_MAX_SERIES */
 
 /* A route: method and pattern ("/api/v1/people/{id}"), who may call it
  * (a mask of ROLE_BIT()s; 0 with no ROUTE_PUBLIC means nobody: the

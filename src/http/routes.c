@@ -799,7 +799,7 @@ const struct route http_routes[] = {
 	{"POST", "/api/v1/risk/overrides", R(OFFICIAL), 0, h_risk_override, "risk.override"},
 	{"POST", "/api/v1/risk/grade", R(OFFICIAL), 0, h_risk_grade, "risk.grade"},
 	{"GET", "/api/v1/series", ANY_ROLE, 0, h_series_list, "series.list"},
-	{"POST", "/api/v1/series/import", R(OFFICIAL), ROUTE_LARGE_BODY | ROUTE_RAW_BODY,
+	{"POST", "/api/v1/series/import", R(OFFICIAL), ROUTE_SERIES_BODY | ROUTE_RAW_BODY,
 	 h_series_import, "series.import"},
 	{"GET", "/api/v1/response-levels", ANY_ROLE, 0, h_response_list, "response.list"},
 	{"POST", "/api/v1/response-levels", R(OFFICIAL), 0, h_response_set, "response.set"},

@@ -373,8 +373,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 				http_reply_fail(r, 404, "not_found", "", "no such API route");
 			}
 		}
-		r->body_max = r->route && (r->route->flags & ROUTE_LARGE_BODY) ? HTTP_BODY_MAX_LARGE
-									: HTTP_BODY_MAX;
+		r->body_max = !r->route ? HTTP_BODY_MAX
+			      : (r->route->flags & ROUTE_SERIES_BODY) ? HTTP_BODY_MAX_SERIES
+			      : (r->route->flags & ROUTE_LARGE_BODY) ? HTTP_BODY_MAX_LARGE
+								     : HTTP_BODY_MAX;
 		*con_cls = r;
 		return MHD_YES;
 	}
