@@ -169,6 +169,8 @@ void h_plan_decide(struct http_req *r);
 void h_return_to_work(struct http_req *r);
 void h_series_list(struct http_req *r);
 void h_series_import(struct http_req *r);
+/* routes_analytics.c */
+void h_analytics_rt(struct http_req *r);
 
 /* ---- JSON codecs (json.c) --------------------------------------------- */
 

@@ -808,6 +808,10 @@ const struct route http_routes[] = {
 	{"POST", "/api/v1/plans/{id}/decision", R(OFFICE), 0, h_plan_decide, "plans.decide"},
 	{"GET", "/api/v1/return-to-work", R(OFFICE) | R(DEPT_HEAD), 0, h_return_to_work,
 	 "return_to_work"},
+
+	/* analytics over the series (routes_analytics.c): aggregates only */
+	{"GET", "/api/v1/analytics/rt", R(OFFICIAL) | R(ANALYST) | R(OFFICE), 0, h_analytics_rt,
+	 "analytics.rt"},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];
