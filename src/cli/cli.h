@@ -36,5 +36,8 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import_series(int argc, char **argv);
 int cmd_zone(int argc, char **argv);
+int cmd_rt(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_seir(int argc, char **argv);
 
 #endif

@@ -17,6 +17,9 @@ static const struct {
 	{"import", cmd_import, "import people or case series from CSV"},
 	{"export", cmd_export, "export people as CSV"},
 	{"zone", cmd_zone, "grade area risk levels from a case-series CSV (no database)"},
+	{"rt", cmd_rt, "estimate Rt from an incidence CSV (Cori et al. 2013, as EpiEstim)"},
+	{"detect", cmd_detect, "early warning: EARS C1/C2/C3 and farringtonFlexible"},
+	{"seir", cmd_seir, "solve the SEIR model, or fit it to a case series and forecast (no database)"},
 };
 
 static void
