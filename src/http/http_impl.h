@@ -107,6 +107,10 @@ int http_param_id(struct http_req *r, int i, int64_t *out);
 /* Date query parameter (YYYY-MM-DD), def if absent; 400 and -1 if bad. */
 int http_query_date(struct http_req *r, const char *name, int32_t def, int32_t *out);
 json_t *http_person_json(const person_t *p);
+/* A day number as "YYYY-MM-DD", or null for 0 (routes_daily.c). */
+json_t *http_date_json(int32_t d);
+/* A SYM_BIT set as an array of symptom names (routes_daily.c). */
+json_t *http_symptoms_json(unsigned set);
 /* A stored "中文 / English" reason as {"zh", "en"} (routes_daily.c). */
 json_t *http_reason_json(const char *reason);
 

@@ -12,22 +12,15 @@
 #include "http_impl.h"
 
 static json_t *
-day(int32_t d)
-{
-	char buf[DATE_STR_LEN];
-	return d ? json_string(date_format(d, buf)) : json_null();
-}
-
-static json_t *
 change_json(app_t *app, const risk_change_t *c)
 {
 	region_t g;
 	bool named = store_region_get(app_store(app), c->region_code, &g) == 0;
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:b, s:o, s:s, s:I}", "region_code",
 			 c->region_code, "name", named ? g.name : "", "level_of", named ? g.level : "",
-			 "date", day(c->date), "level", c->level, "rule", c->rule, "reason",
+			 "date", http_date_json(c->date), "level", c->level, "rule", c->rule, "reason",
 			 http_reason_json(c->reason), "override", c->override, "until",
-			 day(c->override_until), "by", c->by, "at", (json_int_t)c->at);
+			 http_date_json(c->override_until), "by", c->by, "at", (json_int_t)c->at);
 }
 
 static bool
@@ -71,7 +64,7 @@ h_risk_current(struct http_req *r)
 	}
 	free(items);
 	http_reply_json(r, 200,
-			json_pack("{s:o, s:{s:I, s:I, s:I}, s:o}", "date", day(date), "counts", "low",
+			json_pack("{s:o, s:{s:I, s:I, s:I}, s:o}", "date", http_date_json(date), "counts", "low",
 				  (json_int_t)counts[0], "medium", (json_int_t)counts[1], "high",
 				  (json_int_t)counts[2], "items", arr));
 }
@@ -207,7 +200,7 @@ response_json(const response_level_t *x)
 {
 	static const char *const roman[] = {"ended", "I", "II", "III", "IV"};
 	return json_pack("{s:s, s:o, s:i, s:s, s:s, s:s, s:I}", "province_code", x->province_code,
-			 "date", day(x->date), "level", x->level, "level_name",
+			 "date", http_date_json(x->date), "level", x->level, "level_name",
 			 roman[x->level >= 0 && x->level <= 4 ? x->level : 0], "note", x->note, "by",
 			 x->by, "at", (json_int_t)x->at);
 }
@@ -266,7 +259,7 @@ plan_json(const resumption_plan_t *p)
 {
 	return json_pack("{s:I, s:I, s:s, s:o, s:i, s:s, s:s, s:s, s:s, s:I, s:o, s:s}", "id",
 			 (json_int_t)p->id, "department_id", (json_int_t)p->department_id,
-			 "department", p->department, "start_date", day(p->start_date), "cap_percent",
+			 "department", p->department, "start_date", http_date_json(p->start_date), "cap_percent",
 			 p->cap_percent, "note", p->note, "status", p->status, "by", p->by,
 			 "decided_by", p->decided_by, "created_at", (json_int_t)p->created_at,
 			 "decided_at", p->decided_at ? json_integer(p->decided_at) : json_null(),
@@ -385,7 +378,7 @@ h_return_to_work(struct http_req *r)
 					"eligible_share",
 					y->people ? (double)y->eligible / (double)y->people : 0.0,
 					"cap_percent", y->cap_percent, "allowed", (json_int_t)y->allowed,
-					"plan_start", day(y->plan_start), "ready",
+					"plan_start", http_date_json(y->plan_start), "ready",
 					y->cap_percent > 0 && y->allowed > 0));
 	}
 	/* naming who may not come in is a read of their records: audit */
@@ -405,7 +398,7 @@ h_return_to_work(struct http_req *r)
 		http_reply_error(r, rc, NULL);
 		return;
 	}
-	http_reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "date", day(date), "departments", deps,
+	http_reply_json(r, 200, json_pack("{s:o, s:o, s:o}", "date", http_date_json(date), "departments", deps,
 					  "people", people));
 }
 
@@ -440,7 +433,7 @@ h_series_list(struct http_req *r)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:o, s:i, s:i, s:i}", "source",
 						     items[i].source, "region_code",
-						     items[i].region_code, "date", day(items[i].date),
+						     items[i].region_code, "date", http_date_json(items[i].date),
 						     "new_confirmed", items[i].new_confirmed,
 						     "new_clusters", items[i].new_clusters,
 						     "new_asymptomatic", items[i].new_asymptomatic));

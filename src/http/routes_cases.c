@@ -11,13 +11,6 @@
 #include "core/date.h"
 #include "http_impl.h"
 
-static json_t *
-day(int32_t d)
-{
-	char buf[DATE_STR_LEN];
-	return d ? json_string(date_format(d, buf)) : json_null();
-}
-
 /* A "YYYY-MM-DD" field decoded as a string into buf; 0 if absent. */
 static int
 parse_day(const char *field, const char *buf, bool seen, int32_t *out, struct fk_error *err)
@@ -48,11 +41,11 @@ case_json(const case_rec_t *c)
 		" s:s, s:b, s:s, s:s, s:I}",
 		"id", (json_int_t)c->id, "subject_id", (json_int_t)c->subject_id, "name", c->name,
 		"person_id", c->person_id[0] ? c->person_id : NULL, "classification",
-		case_class_name(c->classification), "class_date", day(c->class_date), "severity",
-		severity_name(c->severity), "severity_date", day(c->severity_date), "onset_date",
-		day(c->dates.onset), "sampling_date", day(c->dates.sampling), "report_date",
-		day(c->dates.report), "diagnosis_date", day(c->dates.diagnosis), "isolation_date",
-		day(c->dates.isolation), "detected_at", (json_int_t)c->detected_at, "reported_at",
+		case_class_name(c->classification), "class_date", http_date_json(c->class_date), "severity",
+		severity_name(c->severity), "severity_date", http_date_json(c->severity_date), "onset_date",
+		http_date_json(c->dates.onset), "sampling_date", http_date_json(c->dates.sampling), "report_date",
+		http_date_json(c->dates.report), "diagnosis_date", http_date_json(c->dates.diagnosis), "isolation_date",
+		http_date_json(c->dates.isolation), "detected_at", (json_int_t)c->detected_at, "reported_at",
 		(json_int_t)c->reported_at, "investigated_at",
 		c->investigated_at ? json_integer(c->investigated_at) : json_null(), "facility",
 		c->facility, "imported", c->imported, "region_code", c->region_code, "created_by",
@@ -78,31 +71,21 @@ observation_json(const observation_t *o)
 			 o->name, "person_id", o->person_id[0] ? o->person_id : NULL, "region_code",
 			 o->region_code, "kind", o->kind, "reason", o->reason, "case_id",
 			 o->case_id ? json_integer(o->case_id) : json_null(), "last_exposure",
-			 day(o->last_exposure), "start_date", day(o->start_date), "end_date",
-			 day(o->end_date), "status", o->status, "closed_at",
+			 http_date_json(o->last_exposure), "start_date", http_date_json(o->start_date), "end_date",
+			 http_date_json(o->end_date), "status", o->status, "closed_at",
 			 o->closed_at ? json_integer(o->closed_at) : json_null(), "note", o->note,
 			 "by", o->by, "created_at", (json_int_t)o->created_at, "days_left",
 			 o->end_date > app_today() ? o->end_date - app_today() : 0);
 }
 
 static json_t *
-symptom_list(unsigned set)
-{
-	json_t *a = json_array();
-	for (int i = 0; i < SYM_COUNT; i++)
-		if (set & SYM_BIT(i))
-			json_array_append_new(a, json_string(symptom_name((enum symptom)i)));
-	return a;
-}
-
-static json_t *
 followup_json(const followup_t *f)
 {
 	return json_pack("{s:I, s:I, s:o, s:s, s:o, s:o, s:s, s:o, s:s}", "id", (json_int_t)f->id,
-			 "observation_id", (json_int_t)f->observation_id, "date", day(f->date),
+			 "observation_id", (json_int_t)f->observation_id, "date", http_date_json(f->date),
 			 "slot", f->slot, "temperature_c",
 			 f->filled_at ? json_real(f->temp_dc / 10.0) : json_null(), "symptoms",
-			 symptom_list(f->symptoms), "by", f->by, "filled_at",
+			 http_symptoms_json(f->symptoms), "by", f->by, "filled_at",
 			 f->filled_at ? json_integer(f->filled_at) : json_null(), "source", f->source);
 }
 
@@ -325,7 +308,7 @@ h_case_get(struct http_req *r)
 	a = json_array();
 	for (size_t i = 0; i < ne; i++)
 		json_array_append_new(a, json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s}", "at",
-						   (json_int_t)ev[i].at, "date", day(ev[i].date),
+						   (json_int_t)ev[i].at, "date", http_date_json(ev[i].date),
 						   "kind", ev[i].kind, "from", ev[i].from_value, "to",
 						   ev[i].to_value, "by", ev[i].by, "reason",
 						   ev[i].reason));
@@ -334,9 +317,9 @@ h_case_get(struct http_req *r)
 	for (size_t i = 0; i < nl; i++)
 		json_array_append_new(a, json_pack("{s:I, s:s, s:o, s:s, s:o, s:s}", "id",
 						   (json_int_t)labs[i].id, "kind", labs[i].kind,
-						   "sample_date", day(labs[i].sample_date), "result",
+						   "sample_date", http_date_json(labs[i].sample_date), "result",
 						   labs[i].result, "result_date",
-						   day(labs[i].result_date), "by", labs[i].by));
+						   http_date_json(labs[i].result_date), "by", labs[i].by));
 	json_object_set_new(o, "labs", a);
 	a = json_array();
 	bool placed = false;
@@ -347,8 +330,8 @@ h_case_get(struct http_req *r)
 								 : json_null(),
 						   "category", placement_category_name(pl[i].category),
 						   "place_type", pl[i].place_type, "facility",
-						   pl[i].facility, "start_date", day(pl[i].start_date),
-						   "end_date", day(pl[i].end_date)));
+						   pl[i].facility, "start_date", http_date_json(pl[i].start_date),
+						   "end_date", http_date_json(pl[i].end_date)));
 		placed |= pl[i].end_date == 0;
 	}
 	json_object_set_new(o, "placements", a);
@@ -476,8 +459,8 @@ h_case_lab(struct http_req *r)
 	}
 	http_reply_json(r, 201, json_pack("{s:I, s:I, s:s, s:o, s:s, s:o}", "id", (json_int_t)t.id,
 					  "case_id", (json_int_t)t.case_id, "kind", t.kind,
-					  "sample_date", day(t.sample_date), "result", t.result,
-					  "result_date", day(t.result_date)));
+					  "sample_date", http_date_json(t.sample_date), "result", t.result,
+					  "result_date", http_date_json(t.result_date)));
 }
 
 void
@@ -515,7 +498,7 @@ h_placement_create(struct http_req *r)
 					  (json_int_t)p.id, "subject_id", (json_int_t)p.subject_id,
 					  "category", placement_category_name(p.category),
 					  "place_type", p.place_type, "facility", p.facility,
-					  "start_date", day(p.start_date), "end_date", day(p.end_date)));
+					  "start_date", http_date_json(p.start_date), "end_date", http_date_json(p.end_date)));
 }
 
 /* ---- exposures and contacts --------------------------------------------------------- */
@@ -562,14 +545,14 @@ h_exposure_create(struct http_req *r)
 		r, 201,
 		json_pack("{s:I, s:I, s:I, s:o, s:o, s:s, s:s, s:b, s:o}", "id", (json_int_t)e.id,
 			  "subject_a", (json_int_t)e.subject_a, "subject_b", (json_int_t)e.subject_b,
-			  "first_date", day(e.first_date), "last_date", day(e.last_date), "setting",
+			  "first_date", http_date_json(e.first_date), "last_date", http_date_json(e.last_date), "setting",
 			  setting_name(e.setting), "protection", protection_name(e.protection),
 			  "close_contact", res.contact_subject != 0, "observation",
 			  res.observation_id
 				  ? json_pack("{s:I, s:I, s:o, s:b}", "id",
 					      (json_int_t)res.observation_id, "subject_id",
 					      (json_int_t)res.contact_subject, "end_date",
-					      day(res.observation_end), "opened",
+					      http_date_json(res.observation_end), "opened",
 					      res.observation_opened)
 				  : json_null()));
 }
@@ -599,11 +582,11 @@ h_case_contacts(struct http_req *r)
 				       (json_int_t)list[i].subject_id, "name", list[i].name, "hop",
 				       list[i].hop, "via_subject", (json_int_t)list[i].via_subject,
 				       "exposure_id", (json_int_t)list[i].exposure_id,
-				       "last_exposure", day(list[i].last_exposure), "close_contact",
+				       "last_exposure", http_date_json(list[i].last_exposure), "close_contact",
 				       list[i].close_contact, "observation_id",
 				       list[i].observation_id ? json_integer(list[i].observation_id)
 							      : json_null(),
-				       "observation_end", day(list[i].observation_end)));
+				       "observation_end", http_date_json(list[i].observation_end)));
 	free(list);
 	http_reply_json(r, 200, json_pack("{s:I, s:o}", "case_id", (json_int_t)id, "items", arr));
 }
@@ -807,7 +790,7 @@ h_followups_missed(struct http_req *r)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, followup_json(&items[i]));
 	free(items);
-	http_reply_json(r, 200, json_pack("{s:o, s:o}", "date", day(date), "items", arr));
+	http_reply_json(r, 200, json_pack("{s:o, s:o}", "date", http_date_json(date), "items", arr));
 }
 
 /* ---- reviews ---------------------------------------------------------------------------- */
@@ -836,7 +819,7 @@ h_reviews_list(struct http_req *r)
 				       (json_int_t)items[i].subject_id, "name", items[i].name,
 				       "person_id", items[i].person_id[0] ? items[i].person_id : NULL,
 				       "observation_id", (json_int_t)items[i].observation_id, "date",
-				       day(items[i].date), "reason", http_reason_json(items[i].reason),
+				       http_date_json(items[i].date), "reason", http_reason_json(items[i].reason),
 				       "created_at",
 				       (json_int_t)items[i].created_at, "resolved_at",
 				       items[i].resolved_at ? json_integer(items[i].resolved_at)
@@ -903,7 +886,7 @@ h_chains(struct http_req *r)
 			cases, json_pack("{s:I, s:s, s:s, s:o, s:o, s:i, s:o, s:b, s:o}", "case_id",
 					 (json_int_t)x->case_id, "name", names ? x->name : "",
 					 "classification", case_class_name(x->classification),
-					 "onset", day(x->onset), "report", day(x->report),
+					 "onset", http_date_json(x->onset), "report", http_date_json(x->report),
 					 "generation", x->generation, "chain",
 					 x->chain ? json_integer(x->chain) : json_null(),
 					 "known_contact", x->known_contact, "infector_case",
@@ -918,14 +901,14 @@ h_chains(struct http_req *r)
 	for (size_t i = 0; i < ch.n_chains; i++)
 		json_array_append_new(chains, json_pack("{s:i, s:i, s:o, s:o, s:b, s:i}", "id",
 							ch.chains[i].id, "size", ch.chains[i].size,
-							"first", day(ch.chains[i].first), "last",
-							day(ch.chains[i].last), "cluster",
+							"first", http_date_json(ch.chains[i].first), "last",
+							http_date_json(ch.chains[i].last), "cluster",
 							ch.chains[i].cluster, "generations",
 							ch.chains[i].generations));
 	http_reply_json(
 		r, 200,
 		json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:f, s:f, s:f}}", "from",
-			  day(from), "to", day(to), "cases", cases, "edges", edges, "chains", chains,
+			  http_date_json(from), "to", http_date_json(to), "cases", cases, "edges", edges, "chains", chains,
 			  "indicators", "new_cases", (json_int_t)ch.new_cases, "known_contacts",
 			  (json_int_t)ch.new_known_contacts, "in_chains",
 			  (json_int_t)ch.new_in_chains, "no_known_source",

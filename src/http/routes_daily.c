@@ -28,8 +28,8 @@ http_query_date(struct http_req *r, const char *name, int32_t def, int32_t *out)
 	return 0;
 }
 
-static json_t *
-date_json(int32_t d)
+json_t *
+http_date_json(int32_t d)
 {
 	char buf[DATE_STR_LEN];
 	return d ? json_string(date_format(d, buf)) : json_null();
@@ -39,14 +39,14 @@ static json_t *
 code_json(const health_code_t *c)
 {
 	return json_pack("{s:s, s:s, s:o, s:o, s:i, s:i, s:{s:s, s:s}}", "colour",
-			 status_name(c->colour), "rule", c->rule, "since", date_json(c->since),
-			 "green_from", date_json(c->green_from), "normal_streak", c->normal_streak,
+			 status_name(c->colour), "rule", c->rule, "since", http_date_json(c->since),
+			 "green_from", http_date_json(c->green_from), "normal_streak", c->normal_streak,
 			 "streak_needed", c->streak_needed, "reason", "zh", c->reason_zh, "en",
 			 c->reason_en);
 }
 
-static json_t *
-symptoms_json(unsigned set)
+json_t *
+http_symptoms_json(unsigned set)
 {
 	json_t *a = json_array();
 	for (int i = 0; i < SYM_COUNT; i++)
@@ -78,11 +78,11 @@ report_json(const report_rec_t *x)
 		json_array_append_new(travel, json_string(x->r.travel_regions[i]));
 	o = json_pack("{s:I, s:o, s:s, s:s, s:I, s:s, s:i, s:b, s:f, s:o, s:s, s:s, s:s, s:s, s:b,"
 		      " s:o, s:s, s:s?, s:s, s:b, s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:o}",
-		      "id", (json_int_t)x->r.id, "date", date_json(x->r.date), "person_id",
+		      "id", (json_int_t)x->r.id, "date", http_date_json(x->r.date), "person_id",
 		      x->r.person_id, "person_name", x->person_name, "department_id",
 		      (json_int_t)x->department_id, "department", x->department, "version",
 		      x->version, "current", x->current, "temperature_c", x->r.temp_dc / 10.0,
-		      "symptoms", symptoms_json(x->r.symptoms), "symptoms_note", x->r.symptoms_note,
+		      "symptoms", http_symptoms_json(x->r.symptoms), "symptoms_note", x->r.symptoms_note,
 		      "region_code", x->r.region_code, "location", location_name(x->r.location),
 		      "exposure", exposure_name(x->r.exposure), "family_unwell", x->r.family_unwell,
 		      "travel_regions", travel, "note", x->r.note, "request_id",
@@ -90,7 +90,7 @@ report_json(const report_rec_t *x)
 		      x->submitted_by_name, "on_behalf", x->on_behalf, "created_at",
 		      (json_int_t)x->created_at, "status", status_name(x->status), "rule", x->rule,
 		      "policy_version", x->policy_version, "place", x->place, "observation_end",
-		      date_json(x->observation_end), "health_code_colour",
+		      http_date_json(x->observation_end), "health_code_colour",
 		      status_name(x->health_code), "flags", flags_json(x->flags));
 	/* the code as it stood when this version was stored; the POST
 	 * answer replaces it with the full object */
@@ -385,7 +385,7 @@ reply_code(struct http_req *r, const char *person_id)
 	}
 	json_t *o = code_json(&code);
 	json_object_set_new(o, "person_id", json_string(person_id));
-	json_object_set_new(o, "date", date_json(date));
+	json_object_set_new(o, "date", http_date_json(date));
 	http_reply_json(r, 200, o);
 }
 
@@ -509,7 +509,7 @@ h_dashboard(struct http_req *r)
 	for (size_t i = 0; i < d.n_trend; i++) {
 		const struct dash_day *x = &d.trend[i];
 		json_array_append_new(trend, json_pack("{s:o, s:I, s:I, s:I, s:I}", "date",
-						       date_json(x->date), "reported",
+						       http_date_json(x->date), "reported",
 						       (json_int_t)x->reported, "green",
 						       (json_int_t)x->green, "yellow",
 						       (json_int_t)x->yellow, "red", (json_int_t)x->red));
@@ -517,7 +517,7 @@ h_dashboard(struct http_req *r)
 	http_reply_json(r, 200,
 			json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:f, s:s, s:o, s:o, s:o}",
 				  "date",
-				  date_json(date), "people", (json_int_t)d.people, "reported",
+				  http_date_json(date), "people", (json_int_t)d.people, "reported",
 				  (json_int_t)d.reported, "missing",
 				  (json_int_t)(d.people > d.reported ? d.people - d.reported : 0),
 				  "green", (json_int_t)d.green, "yellow", (json_int_t)d.yellow, "red",
@@ -552,7 +552,7 @@ h_missing(struct http_req *r)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, http_person_json(&items[i]));
 	http_reply_json(r, 200,
-			json_pack("{s:o, s:o, s:s?}", "date", date_json(date), "items", arr, "next",
+			json_pack("{s:o, s:o, s:s?}", "date", http_date_json(date), "items", arr, "next",
 				  more && n ? items[n - 1].id : NULL));
 	free(items);
 }
@@ -583,7 +583,7 @@ alert_json(const alert_t *a)
 			 "id", (json_int_t)a->id, "report_id", (json_int_t)a->report_id, "person_id",
 			 a->person_id, "person_name", a->person_name, "department_id",
 			 (json_int_t)a->department_id, "department", a->department, "date",
-			 date_json(a->date), "status", status_name(a->status), "rule", a->rule,
+			 http_date_json(a->date), "status", status_name(a->status), "rule", a->rule,
 			 "reason", http_reason_json(a->reason), "created_at", (json_int_t)a->created_at,
 			 "acked_by", a->acked_by[0] ? a->acked_by : NULL, "acked_at",
 			 a->acked_at ? json_integer((json_int_t)a->acked_at) : json_null(),
@@ -822,7 +822,7 @@ h_policies_list(struct http_req *r)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:o, s:s, s:s, s:s}", "version",
 						     p[i].version, "effective_from",
-						     date_json(p[i].effective_from), "title_zh",
+						     http_date_json(p[i].effective_from), "title_zh",
 						     p[i].title_zh, "title_en", p[i].title_en, "source",
 						     p[i].source));
 	http_reply_json(r, 200, json_pack("{s:o}", "items", arr));
