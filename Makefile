@@ -64,11 +64,13 @@ fuzz: deps
 
 bench: all
 	@scripts/deps.sh bench
-	cmake --build --preset release --target fk_bench_trace fk_bench_grade
+	cmake --build --preset release --target fk_bench_trace fk_bench_grade fk_bench_rt fk_bench_detect
 	bash bench/run.sh
 	bash bench/writes.sh
 	bash bench/trace.sh
 	bash bench/grade.sh
+	bash bench/rt.sh
+	bash bench/detect.sh
 
 format:
 	clang-format -i src/*/*.[ch] tests/unit/*.c tests/fuzz/*.c tools/*.c

@@ -165,21 +165,29 @@ detect_ears(const double *observed, size_t n, const struct detect_ears_options *
 		    "(C%d with baseline %d)",
 		    from, max_lag, (int)o->method, o->baseline);
 
+	/* C3 needs the excesses over 1 of the C2 statistics of t-2 and t-1:
+	 * carried along, starting two periods before the range */
+	double excess_2 = 0, excess_1 = 0;
+	if (o->method == DETECT_EARS_C3) {
+		for (size_t s = from - 2; s < from; s++) {
+			double m_s, sd_s, c2;
+			reference(observed, s, o->baseline, lag, &m_s, &sd_s);
+			c2 = (observed[s - 1] - m_s) / detect__pmax(sd_s, o->min_sigma);
+			excess_2 = excess_1;
+			excess_1 = detect__pmax(0, c2 - 1);
+		}
+	}
 	for (size_t t = from; t <= to; t++) {
 		struct detect_point *p = &out[t - from];
 		double y = observed[t - 1], mean, sd, upper;
 
 		reference(observed, t, o->baseline, lag, &mean, &sd);
 		if (o->method == DETECT_EARS_C3) {
-			double excess = 0;
-			for (size_t s = t - 2; s < t; s++) {
-				double m_s, sd_s, c2;
-				reference(observed, s, o->baseline, lag, &m_s, &sd_s);
-				c2 = (observed[s - 1] - m_s) / detect__pmax(sd_s, o->min_sigma);
-				excess += detect__pmax(0, c2 - 1);
-			}
-			upper = y + detect__pmax(sd, o->min_sigma) * (z - excess);
+			double sigma = detect__pmax(sd, o->min_sigma);
+			upper = y + sigma * (z - (excess_2 + excess_1));
 			upper = detect__pmax(0, upper);
+			excess_2 = excess_1;
+			excess_1 = detect__pmax(0, (y - mean) / sigma - 1);
 		} else {
 			upper = mean + z * detect__pmax(sd, o->min_sigma);
 		}

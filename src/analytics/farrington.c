@@ -234,6 +234,7 @@ glm_free(struct glm *g)
 	free(g->z);
 	free(g->coefold);
 	free(g->work);
+	memset(g, 0, sizeof *g);
 }
 
 static int
@@ -261,6 +262,17 @@ glm_alloc(struct glm *g, size_t n_max, size_t p_max)
 		return FK_ENOMEM;
 	}
 	return 0;
+}
+
+/* Room for fits of n observations (the buffers grow, never shrink). */
+static int
+glm_reserve(struct glm *g, size_t n)
+{
+	size_t p = g->p_max, cap = 2 * g->n_max;
+	if (n <= g->n_max)
+		return 0;
+	glm_free(g);
+	return glm_alloc(g, n > cap ? n : cap, p);
 }
 
 /* R's log link: linkinv and mu.eta are both pmax(exp(eta), eps). */
@@ -953,6 +965,8 @@ assess(struct ctx *c, size_t k, struct detect_point *pt)
 	if (c->m == 0)
 		return fk_error_set(c->err, FK_EINVAL, "range",
 				    "period %zu: no reference periods to fit", k);
+	if (glm_reserve(&c->g, c->m))
+		return fk_error_set(c->err, FK_ENOMEM, "", "out of memory");
 	rc = fit_flexible(c, o->trend, &mod);
 	if (rc < 0)
 		return rc;
@@ -978,6 +992,13 @@ assess(struct ctx *c, size_t k, struct detect_point *pt)
 			rc = fit_flexible(c, false, &mod);
 			if (rc < 0)
 				return rc;
+			/* the package predicts from this refit unchecked, and
+			 * predict.glm() stops on its NULL */
+			if (rc == 1)
+				return fk_error_set(c->err, FK_EINVAL, "observed",
+						    "period %zu: the GLM without trend does not "
+						    "converge (the package stops here too)",
+						    k);
 		}
 	}
 	if (rc == 1) { /* the package's NULL model */
@@ -1188,7 +1209,8 @@ detect_farrington(const double *observed, const int32_t *dates, size_t n,
 		rc = fk_error_set(err, FK_ENOMEM, "", "out of memory");
 		goto out;
 	}
-	rc = glm_alloc(&c.g, n, p_max);
+	/* a fit spans about b years: start with room for that */
+	rc = glm_alloc(&c.g, n < 512 ? n : 512, p_max);
 	if (rc) {
 		rc = fk_error_set(err, FK_ENOMEM, "", "out of memory");
 		goto out;

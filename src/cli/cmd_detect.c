@@ -182,12 +182,11 @@ series_row(void *ctx, long record, char **fields, size_t n, struct fk_error *err
 					    "the header has no column observed");
 		return 0;
 	}
-	long row = record - 1;
+	/* "row" is the period t of the output; "line" the CSV record */
+	long row = (long)s->n + 1;
 	if (s->n >= DETECT_SERIES_MAX)
 		return fk_error_set(err, FK_EINVAL, "observed", "more than %d rows",
 				    DETECT_SERIES_MAX);
-	if (n == 1 && fields[0][0] == '\0')
-		return 0; /* a blank line */
 	if ((size_t)s->col_observed >= n || (s->col_date >= 0 && (size_t)s->col_date >= n))
 		return fk_error_set(err, FK_EINVAL, "observed",
 				    "row %ld (line %ld): %zu fields, fewer than the header's", row,

@@ -1,6 +1,7 @@
 /*
  * main.c -- cli layer: the fangkong command and its subcommands.
  */
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,8 @@ usage(FILE *out)
 int
 main(int argc, char **argv)
 {
+	/* GSL's default handler aborts: every caller checks GSL's return codes */
+	gsl_set_error_handler_off();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -78,7 +78,7 @@ class AgreesWithSurveillance(DetectCase):
     def test_every_fixture_case(self):
         with open(os.path.join(FIXTURES, "cases.csv"), encoding="utf-8") as f:
             cases = list(csv.DictReader(f))
-        self.assertGreaterEqual(len(cases), 28)
+        self.assertGreaterEqual(len(cases), 34)
         for case in cases:
             with self.subTest(case=case["name"]):
                 p = run(*shlex.split(case["args"]), "--input",
@@ -111,6 +111,21 @@ class AgreesWithSurveillance(DetectCase):
         alarms = {int(r["t"]) for r in csv.DictReader(io.StringIO(p.stdout)) if r["alarm"] == "1"}
         self.assertTrue(alarms & {300, 301, 302}, alarms)
         self.assertTrue(alarms & {390, 391, 392}, alarms)
+
+    def test_china_2020_alarms_on_18_january(self):
+        # China's daily new confirmed cases (real data, derived from
+        # ../shared/data by make_detect.R): C1 first alarms on 18 January
+        # 2020 (136 cases after a week of 0-17), C3 from 22 January
+        path = os.path.join(FIXTURES, "ears_china_national.csv")
+        with open(path, encoding="utf-8") as f:
+            dates = [r["date"] for r in csv.DictReader(f)]
+        first = {}
+        for method in ("C1", "C3"):
+            p = run("ears", "--method", method, "--input", path)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            rows = list(csv.DictReader(io.StringIO(p.stdout)))
+            first[method] = dates[min(int(r["t"]) for r in rows if r["alarm"] == "1") - 1]
+        self.assertEqual(first, {"C1": "2020-01-18", "C3": "2020-01-22"})
 
     def test_columns_in_any_order_and_extra_columns_ignored(self):
         rows = ["region,observed,date,note"]

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/cli/cmd_detect.c"
+#include "cli/cmd_detect.c"
 
 static void
 check_points(const struct series *s, const struct detect_point *p, size_t n, bool ears)
