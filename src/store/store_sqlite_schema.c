@@ -390,6 +390,10 @@ const char *const store_sqlite_migrations[] = {
 	"  decision_note TEXT NOT NULL DEFAULT ''"
 	");"
 	"CREATE INDEX resumption_plans_department ON resumption_plans(department_id);",
+
+	/* 6: every version of a person's day (the re-measured fever rule reads
+	 * them inside each submission); without it the lookup scanned the day. */
+	"CREATE INDEX reports_person_date ON reports(person_id, date);",
 };
 
 const int store_sqlite_migration_count =
