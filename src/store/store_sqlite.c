@@ -2276,3 +2276,40 @@ void sq__bind_text(sqlite3_stmt *st, int i, const char *s) { bind_text(st, i, s)
 int sq__collect(sqlite3_stmt *st, size_t elem, sq_row_fn row, void **out, size_t *n)
 { return collect(st, elem, row, out, n); }
 int sq__fetch_one(sqlite3_stmt *st, sq_row_fn row, void *elem) { return fetch_one(st, row, elem); }
+
+int
+sq__constraint_rc(int rc)
+{
+	switch (rc) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return FK_ECONFLICT;
+	case SQLITE_CONSTRAINT_CHECK:
+	case SQLITE_CONSTRAINT_NOTNULL:
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+	case SQLITE_CONSTRAINT_TRIGGER:
+		return FK_EINVAL;
+	default:
+		return map_rc(rc);
+	}
+}
+
+int
+sq__exec_checked(sqlite3_stmt *st)
+{
+	int rc;
+	if (st == NULL)
+		return FK_EIO;
+	rc = sqlite3_step(st);
+	done(st);
+	return rc == SQLITE_DONE ? 0 : sq__constraint_rc(rc);
+}
+
+int
+sq__insert(void *drv, sqlite3_stmt *st, int64_t *id)
+{
+	int rc = sq__exec_checked(st);
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(((struct drv *)drv)->writer->db);
+	return rc;
+}

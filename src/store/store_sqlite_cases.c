@@ -266,46 +266,6 @@ wst(void *drv, enum cst_id id)
 	return cst(((struct drv *)drv)->writer, id);
 }
 
-/* A uniqueness rule is a conflict; any other broken constraint means
- * the input named something absent or out of range. */
-static int
-map_rc(int rc)
-{
-	switch (rc) {
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		return FK_ECONFLICT;
-	case SQLITE_CONSTRAINT_CHECK:
-	case SQLITE_CONSTRAINT_NOTNULL:
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		return FK_EINVAL;
-	default:
-		return sq__map_rc(rc);
-	}
-}
-
-/* Step a statement that returns no rows, reset it. */
-static int
-exec_st(sqlite3_stmt *st)
-{
-	int rc;
-	if (st == NULL)
-		return FK_EIO;
-	rc = sqlite3_step(st);
-	sq__done(st);
-	return rc == SQLITE_DONE ? 0 : map_rc(rc);
-}
-
-/* Run an insert; *id gets the new row's id. */
-static int
-insert_st(void *drv, sqlite3_stmt *st, int64_t *id)
-{
-	int rc = exec_st(st);
-	if (rc == 0)
-		*id = sqlite3_last_insert_rowid(((struct drv *)drv)->writer->db);
-	return rc;
-}
-
 /* Rows changed by the writer's last statement. */
 static int
 changes(void *drv)
@@ -424,7 +384,7 @@ sq__tx_subject_insert(void *drv, subject_t *sub)
 	sq__bind_text(st, 5, sub->region_code);
 	sqlite3_bind_int64(st, 6, sub->created_at);
 	sub->merged_into = 0;
-	return insert_st(drv, st, &sub->id);
+	return sq__insert(drv, st, &sub->id);
 }
 
 /* Run a two-key statement (?1 from, ?2 into) on the writer. */
@@ -436,7 +396,7 @@ exec2(void *drv, enum cst_id id, int64_t a, int64_t b)
 		return FK_EIO;
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
-	return exec_st(st);
+	return sq__exec_checked(st);
 }
 
 static int obs_open_of(void *drv, int64_t subject_id, int64_t *id, int32_t *end_date);
@@ -486,7 +446,7 @@ sq__tx_subject_merge(void *drv, int64_t from, int64_t into)
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, into);
 	sqlite3_bind_int(st, 3, move_person);
-	if ((rc = exec_st(st)))
+	if ((rc = sq__exec_checked(st)))
 		return rc;
 	if ((st = wst(drv, C_MERGE_FILL)) == NULL)
 		return FK_EIO;
@@ -495,7 +455,7 @@ sq__tx_subject_merge(void *drv, int64_t from, int64_t into)
 	sq__bind_text(st, 3, a.id_hash);
 	sq__bind_text(st, 4, a.phone);
 	sq__bind_text(st, 5, a.region_code);
-	return exec_st(st);
+	return sq__exec_checked(st);
 }
 
 /* ---- cases ------------------------------------------------------------------ */
@@ -610,7 +570,7 @@ sq__tx_case_insert(void *drv, case_rec_t *c)
 	sq__bind_text(st, 16, c->region_code);
 	sq__bind_text(st, 17, c->created_by);
 	sqlite3_bind_int64(st, 18, c->created_at);
-	return insert_st(drv, st, &c->id);
+	return sq__insert(drv, st, &c->id);
 }
 
 int
@@ -625,7 +585,7 @@ sq__tx_case_update(void *drv, const case_rec_t *c)
 	sqlite3_bind_int64(st, 11, c->investigated_at);
 	sq__bind_text(st, 12, c->facility);
 	sqlite3_bind_int(st, 13, c->imported);
-	if ((rc = exec_st(st)))
+	if ((rc = sq__exec_checked(st)))
 		return rc;
 	return changes(drv) == 1 ? 0 : FK_ENOTFOUND;
 }
@@ -661,7 +621,7 @@ sq__tx_case_event_insert(void *drv, case_event_t *e)
 	sq__bind_text(st, 6, e->to_value);
 	sq__bind_text(st, 7, e->by);
 	sq__bind_text(st, 8, e->reason);
-	return insert_st(drv, st, &e->id);
+	return sq__insert(drv, st, &e->id);
 }
 
 int
@@ -698,7 +658,7 @@ sq__tx_lab_insert(void *drv, lab_test_t *t)
 	sqlite3_bind_int(st, 5, t->result_date);
 	sq__bind_text(st, 6, t->by);
 	sqlite3_bind_int64(st, 7, t->created_at);
-	return insert_st(drv, st, &t->id);
+	return sq__insert(drv, st, &t->id);
 }
 
 int
@@ -741,7 +701,7 @@ sq__tx_placement_insert(void *drv, placement_t *p)
 	sqlite3_bind_int(st, 7, p->end_date);
 	sq__bind_text(st, 8, p->by);
 	sqlite3_bind_int64(st, 9, p->created_at);
-	return insert_st(drv, st, &p->id);
+	return sq__insert(drv, st, &p->id);
 }
 
 int
@@ -793,7 +753,7 @@ sq__tx_exposure_insert(void *drv, exposure_rec_t *e)
 	sq__bind_text(st, 8, e->note);
 	sq__bind_text(st, 9, e->by);
 	sqlite3_bind_int64(st, 10, e->created_at);
-	return insert_st(drv, st, &e->id);
+	return sq__insert(drv, st, &e->id);
 }
 
 int
@@ -917,7 +877,7 @@ sq__tx_observation_insert(void *drv, observation_t *o)
 	sq__bind_text(st, 10, o->note);
 	sq__bind_text(st, 11, o->by);
 	sqlite3_bind_int64(st, 12, o->created_at);
-	return insert_st(drv, st, &o->id);
+	return sq__insert(drv, st, &o->id);
 }
 
 int
@@ -934,7 +894,7 @@ sq__tx_observation_update(void *drv, const observation_t *o)
 	sqlite3_bind_int64(st, 5, o->closed_at);
 	sq__bind_text(st, 6, o->note);
 	sq__bind_text(st, 7, o->kind);
-	if ((rc = exec_st(st)))
+	if ((rc = sq__exec_checked(st)))
 		return rc;
 	return changes(drv) == 1 ? 0 : FK_ENOTFOUND;
 }
@@ -972,7 +932,7 @@ sq__tx_followups_ensure(void *drv, int64_t observation_id, int32_t from, int32_t
 	sqlite3_bind_int64(st, 1, observation_id);
 	sqlite3_bind_int(st, 2, from);
 	sqlite3_bind_int(st, 3, to);
-	return exec_st(st);
+	return sq__exec_checked(st);
 }
 
 int
@@ -983,7 +943,7 @@ sq__tx_followups_trim(void *drv, int64_t observation_id, int32_t from)
 		return FK_EIO;
 	sqlite3_bind_int64(st, 1, observation_id);
 	sqlite3_bind_int(st, 2, from);
-	return exec_st(st);
+	return sq__exec_checked(st);
 }
 
 int
@@ -1012,7 +972,7 @@ sq__tx_followup_fill(void *drv, const followup_t *f)
 	sq__bind_text(st, 6, f->by);
 	sqlite3_bind_int64(st, 7, f->filled_at);
 	sq__bind_text(st, 8, f->source);
-	if ((rc = exec_st(st)))
+	if ((rc = sq__exec_checked(st)))
 		return rc;
 	if (changes(drv) == 1)
 		return 0;
@@ -1024,7 +984,7 @@ sq__tx_followup_fill(void *drv, const followup_t *f)
 	sq__bind_text(st, 3, f->slot);
 	rc = sqlite3_step(st);
 	sq__done(st);
-	return rc == SQLITE_ROW ? FK_ECONFLICT : rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
+	return rc == SQLITE_ROW ? FK_ECONFLICT : rc == SQLITE_DONE ? FK_ENOTFOUND : sq__constraint_rc(rc);
 }
 
 int
@@ -1084,7 +1044,7 @@ sq__tx_review_insert(void *drv, review_t *r)
 	sqlite3_bind_int(st, 3, r->date);
 	sq__bind_text(st, 4, r->reason);
 	sqlite3_bind_int64(st, 5, r->created_at);
-	return insert_st(drv, st, &r->id);
+	return sq__insert(drv, st, &r->id);
 }
 
 int
@@ -1133,7 +1093,7 @@ sq__tx_review_resolve(void *drv, const review_t *r)
 	sq__bind_text(st, 3, r->resolved_by);
 	sq__bind_text(st, 4, r->outcome);
 	sqlite3_bind_int64(st, 5, r->case_id);
-	if ((rc = exec_st(st)))
+	if ((rc = sq__exec_checked(st)))
 		return rc;
 	if (changes(drv) == 1)
 		return 0;
@@ -1142,5 +1102,5 @@ sq__tx_review_resolve(void *drv, const review_t *r)
 	sqlite3_bind_int64(st, 1, r->id);
 	rc = sqlite3_step(st);
 	sq__done(st);
-	return rc == SQLITE_ROW ? FK_ECONFLICT : rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
+	return rc == SQLITE_ROW ? FK_ECONFLICT : rc == SQLITE_DONE ? FK_ENOTFOUND : sq__constraint_rc(rc);
 }

@@ -44,6 +44,14 @@ int sq__map_rc(int rc);
 int sq__exec(sqlite3_stmt *st);
 void sq__col_text(sqlite3_stmt *st, int i, char *buf, size_t cap);
 void sq__bind_text(sqlite3_stmt *st, int i, const char *s);
+/* A uniqueness rule broken is FK_ECONFLICT; any other broken constraint
+ * (check, not null, foreign key, trigger) is FK_EINVAL: the input named
+ * something absent or out of range.  Else as sq__map_rc. */
+int sq__constraint_rc(int rc);
+/* Step a statement that returns no rows, reset it; constraint-aware. */
+int sq__exec_checked(sqlite3_stmt *st);
+/* Run an insert on the writer; *id gets the new row's id. */
+int sq__insert(void *drv, sqlite3_stmt *st, int64_t *id);
 /* Rows of st into a malloc'd array of elem-byte elements. */
 int sq__collect(sqlite3_stmt *st, size_t elem, sq_row_fn row, void **out, size_t *n);
 /* One row into elem, FK_ENOTFOUND if none. */

@@ -139,47 +139,6 @@ wst(void *drv, enum rst_id id)
 	return rst(((struct drv *)drv)->writer, id);
 }
 
-/* A uniqueness rule is a conflict; any other broken constraint means
- * the input named something absent or out of range. */
-static int
-map_rc(int rc)
-{
-	switch (rc) {
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		return FK_ECONFLICT;
-	case SQLITE_CONSTRAINT_CHECK:
-	case SQLITE_CONSTRAINT_NOTNULL:
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-	case SQLITE_CONSTRAINT_TRIGGER:
-		return FK_EINVAL;
-	default:
-		return sq__map_rc(rc);
-	}
-}
-
-/* Step a statement that returns no rows, reset it. */
-static int
-exec_st(sqlite3_stmt *st)
-{
-	int rc;
-	if (st == NULL)
-		return FK_EIO;
-	rc = sqlite3_step(st);
-	sq__done(st);
-	return rc == SQLITE_DONE ? 0 : map_rc(rc);
-}
-
-/* Run an insert; *id gets the new row's id. */
-static int
-insert_st(void *drv, sqlite3_stmt *st, int64_t *id)
-{
-	int rc = exec_st(st);
-	if (rc == 0)
-		*id = sqlite3_last_insert_rowid(((struct drv *)drv)->writer->db);
-	return rc;
-}
-
 /* Bind a text that may be NULL or "" (both mean "any": SQL NULL). */
 static void
 bind_filter(sqlite3_stmt *st, int i, const char *s)
@@ -225,7 +184,7 @@ sq__tx_series_replace(void *drv, const char *source, int32_t from, int32_t to,
 	sq__bind_text(st, 1, source);
 	sqlite3_bind_int(st, 2, from);
 	sqlite3_bind_int(st, 3, to);
-	if ((rc = exec_st(st)))
+	if ((rc = sq__exec_checked(st)))
 		return rc;
 	if ((st = wst(drv, R_SERIES_INSERT)) == NULL)
 		return FK_EIO;
@@ -237,7 +196,7 @@ sq__tx_series_replace(void *drv, const char *source, int32_t from, int32_t to,
 		sqlite3_bind_int(st, 4, r->new_confirmed);
 		sqlite3_bind_int(st, 5, r->new_clusters);
 		sqlite3_bind_int(st, 6, r->new_asymptomatic);
-		if ((rc = exec_st(st)))
+		if ((rc = sq__exec_checked(st)))
 			return rc;
 	}
 	return 0;
@@ -340,7 +299,7 @@ sq__tx_risk_insert(void *drv, risk_change_t *c)
 	sqlite3_bind_int(st, 7, c->override_until);
 	sqlite3_bind_text(st, 8, c->by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, c->at);
-	return insert_st(drv, st, &c->id);
+	return sq__insert(drv, st, &c->id);
 }
 
 int
@@ -352,7 +311,7 @@ sq__tx_risk_clear(void *drv, const char *region_code, int32_t from, int32_t to)
 	sqlite3_bind_text(st, 1, region_code, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, from);
 	sqlite3_bind_int(st, 3, to);
-	return exec_st(st);
+	return sq__exec_checked(st);
 }
 
 int
@@ -441,7 +400,7 @@ sq__tx_response_insert(void *drv, response_level_t *r)
 	sqlite3_bind_text(st, 4, r->note, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, r->by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, r->at);
-	return insert_st(drv, st, &r->id);
+	return sq__insert(drv, st, &r->id);
 }
 
 int
@@ -487,7 +446,7 @@ sq__tx_plan_insert(void *drv, resumption_plan_t *p)
 	sqlite3_bind_text(st, 5, p->status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, p->by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, p->created_at);
-	return insert_st(drv, st, &p->id);
+	return sq__insert(drv, st, &p->id);
 }
 
 int
@@ -505,7 +464,7 @@ sq__tx_plan_decide(void *drv, const resumption_plan_t *p)
 	sqlite3_bind_text(st, 3, p->decided_by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, p->decided_at);
 	sqlite3_bind_text(st, 5, p->decision_note, -1, SQLITE_STATIC);
-	if ((rc = exec_st(st)))
+	if ((rc = sq__exec_checked(st)))
 		return rc;
 	if (sqlite3_changes(((struct drv *)drv)->writer->db) > 0)
 		return 0;
@@ -517,7 +476,7 @@ sq__tx_plan_decide(void *drv, const resumption_plan_t *p)
 	sq__done(st);
 	if (rc == SQLITE_ROW)
 		return FK_ECONFLICT;
-	return rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
+	return rc == SQLITE_DONE ? FK_ENOTFOUND : sq__constraint_rc(rc);
 }
 
 int
