@@ -170,11 +170,26 @@ app_audit_list(app_t *a, const actor_t *actor, int64_t before, int limit,
 
 /* ---- settings ----------------------------------------------------------- */
 
+int
+app_hhmm_parse(const char *s)
+{
+	int h, m;
+
+	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' ||
+	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
+		return -1;
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	return h > 23 ? -1 : h * 3600 + m * 60;
+}
+
 const char *const app_setting_keys[APP_SETTING_COUNT + 1] = {
 	"org_name",       /* the organisation's name, shown on pages */
 	"org_name_en",    /* its English name */
 	"org_region",     /* the organisation's city, a 6-digit region code */
 	"report_cutoff",  /* daily report cut-off, "HH:MM" CST, for reminders */
+	"detect_time",    /* when the daily detection run looks at yesterday,
+			     "HH:MM" CST, or "off" */
 	NULL,
 };
 
@@ -197,7 +212,10 @@ app_setting_get(app_t *a, const actor_t *actor, const char *key, char *value,
 	rc = store_setting_get(a->store, key, value, cap);
 	if (rc == FK_ENOTFOUND) {
 		/* unset: the default, if the setting has one */
-		snprintf(value, cap, "%s", strcmp(key, "report_cutoff") == 0 ? "10:00" : "");
+		snprintf(value, cap, "%s",
+			 strcmp(key, "report_cutoff") == 0 ? "10:00"
+			 : strcmp(key, "detect_time") == 0 ? "01:00"
+							  : "");
 		return 0;
 	}
 	return rc ? fk_error_set(err, rc, "", "cannot read settings") : 0;
@@ -238,10 +256,11 @@ app_setting_put(app_t *a, const actor_t *actor, const char *key, const char *val
 			return fk_error_set(err, FK_EINVAL, key,
 					    "org_region must be a 6-digit code from the division lists");
 	}
-	if (strcmp(key, "report_cutoff") == 0 && value[0] &&
-	    !(strlen(value) == 5 && value[2] == ':' && value[0] >= '0' && value[0] <= '2' &&
-	      value[1] >= '0' && value[1] <= '9' && value[3] >= '0' && value[3] <= '5' &&
-	      value[4] >= '0' && value[4] <= '9' && (value[0] - '0') * 10 + (value[1] - '0') < 24))
+	if (strcmp(key, "report_cutoff") == 0 && value[0] && app_hhmm_parse(value) < 0)
 		return fk_error_set(err, FK_EINVAL, key, "report_cutoff must be HH:MM (00:00 to 23:59)");
+	if (strcmp(key, "detect_time") == 0 && value[0] && strcmp(value, "off") != 0 &&
+	    app_hhmm_parse(value) < 0)
+		return fk_error_set(err, FK_EINVAL, key,
+				    "detect_time must be HH:MM (00:00 to 23:59) or off");
 	return store_write(a->store, setting_job, &j, err);
 }

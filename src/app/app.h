@@ -197,8 +197,10 @@ int app_setting_get(app_t *a, const actor_t *actor, const char *key, char *value
 int app_setting_put(app_t *a, const actor_t *actor, const char *key,
 		    const char *value, struct fk_error *err) FK_MUST_CHECK;
 /* The known setting keys, APP_SETTING_COUNT of them, then NULL. */
-#define APP_SETTING_COUNT 4
+#define APP_SETTING_COUNT 5
 extern const char *const app_setting_keys[APP_SETTING_COUNT + 1];
+/* Seconds into the day of a time "HH:MM" (00:00..23:59), or -1. */
+int app_hhmm_parse(const char *s);
 
 /* ---- demo (demo.c) ---------------------------------------------------- */
 

@@ -32,6 +32,7 @@ struct app {
 	bool notify_running;          /* started and not yet joined (main thread only) */
 	bool notify_stop;             /* asks the thread to exit */
 	int32_t notify_reminded;      /* CST day whose reminders are queued, 0 none */
+	int32_t detect_ran;           /* date whose detection run is done, 0 none (signals.c) */
 };
 
 /* Load the built-in policy files into a->policies (policies.c). */

@@ -33,6 +33,7 @@
  * number or an id.  Generic webhooks get the alert's JSON.
  */
 #include "app_impl.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -70,6 +71,7 @@ enum hook_kind { KIND_GENERIC, KIND_WECOM, KIND_DINGTALK };
 
 #define EVENT_ALERT 1u
 #define EVENT_REMINDER 2u
+#define EVENT_SIGNAL 4u
 
 /* ---- libcurl set-up ------------------------------------------------------ */
 
@@ -129,6 +131,8 @@ events_parse(const char *s, unsigned *bits, char *bad, size_t bad_cap)
 			bit = EVENT_ALERT;
 		else if (len == 8 && memcmp(p, "reminder", 8) == 0)
 			bit = EVENT_REMINDER;
+		else if (len == 6 && memcmp(p, "signal", 6) == 0)
+			bit = EVENT_SIGNAL;
 		if (bit == 0 || (*bits & bit)) {
 			snprintf(bad, bad_cap, "%.*s", (int)(len < 32 ? len : 32), p);
 			return FK_EINVAL;
@@ -236,14 +240,7 @@ status_zh(enum status s)
 static int
 cutoff_parse(const char *s)
 {
-	int h, m;
-
-	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' ||
-	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
-		return -1;
-	h = (s[0] - '0') * 10 + (s[1] - '0');
-	m = (s[3] - '0') * 10 + (s[4] - '0');
-	return h > 23 ? -1 : h * 3600 + m * 60;
+	return app_hhmm_parse(s);
 }
 
 /* Serialise root (consumed) as compact JSON into out (cap bytes, NUL
@@ -454,6 +451,86 @@ out:
 	return rc;
 }
 
+/* The message of a detection signal, for webhooks of kind. */
+static int
+signal_payload(enum hook_kind kind, const signal_t *s, char *out)
+{
+	char date[DATE_STR_LEN];
+	char what[DEPARTMENT_NAME_BUF * 3 + 160];
+	char md[NOTIFY_MARKDOWN_MAX];
+	const char *nl = kind == KIND_DINGTALK ? "\n\n" : "\n";
+	bool region = s->kind == SIGNAL_REGION;
+
+	date_format(s->date, date);
+	/* clang-format off */
+	if (kind == KIND_GENERIC)
+		return json_into(json_pack(
+			"{s:s, s:{s:I, s:s, s:s?, s:s?, s:I, s:s?, s:s, s:s, s:f, s:f}}",
+			"event", "signal",
+			"signal",
+			"id", (json_int_t)s->id,
+			"kind", region ? "region" : "department",
+			"region_code", region ? s->region_code : NULL,
+			"region_name", region ? s->region_name : NULL,
+			"department_id", (json_int_t)s->department_id,
+			"department", region ? NULL : s->department,
+			"date", date,
+			"method", s->method,
+			"observed", s->observed,
+			"upperbound", s->upperbound),
+			out, DELIVERY_PAYLOAD_MAX);
+	/* clang-format on */
+	if (region)
+		snprintf(what, sizeof what, "%s %s", s->region_code, s->region_name);
+	else
+		md_text(what, sizeof what, s->department);
+	snprintf(md, sizeof md,
+		 "**异常信号** %s%s"
+		 "> %s：%s%s"
+		 "> 日期：%s，%s %.0f 例（上限 %.2f，EARS %s）%s"
+		 "请登录防控系统核实（信号 #%lld）。%s"
+		 "Aberration signal #%lld on %s: %.0f %s above the EARS %s bound %.2f.",
+		 what, nl, region ? "地区" : "部门", what, nl, date,
+		 region ? "新增确诊" : "发热或咳嗽填报", s->observed, s->upperbound, s->method, nl,
+		 (long long)s->id, nl, (long long)s->id, date, s->observed,
+		 region ? "new confirmed cases" : "fever or cough check-ins", s->method,
+		 s->upperbound);
+	return json_into(robot_message(kind, "异常信号", md), out, DELIVERY_PAYLOAD_MAX);
+}
+
+int
+app__notify_signal(store_tx_t *tx, const signal_t *s)
+{
+	webhook_t *hooks = NULL;
+	size_t n = 0;
+	char *payload = NULL;
+	int rc;
+
+	rc = store_tx_webhook_list(tx, &hooks, &n);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		enum hook_kind kind;
+
+		if (!hooks[i].enabled || !(hook_events(&hooks[i]) & EVENT_SIGNAL) ||
+		    kind_parse(hooks[i].kind, &kind))
+			continue;
+		if (payload == NULL && (payload = malloc(DELIVERY_PAYLOAD_MAX)) == NULL) {
+			rc = FK_ENOMEM;
+			break;
+		}
+		if (signal_payload(kind, s, payload)) {
+			fprintf(stderr, "notify: cannot build the signal message for webhook %lld\n",
+				(long long)hooks[i].id);
+			continue;
+		}
+		rc = queue_delivery(tx, &hooks[i], "signal", payload, app_now());
+	}
+	free(payload);
+	free(hooks);
+	return rc;
+}
+
 /* ---- webhooks (admin) ---------------------------------------------------------- */
 
 static bool
@@ -528,8 +605,8 @@ url_validate(const char *url, size_t cap, struct fk_error *err)
 	return rc;
 }
 
-/* Check w and normalise its events to "alert", "reminder" or
- * "alert,reminder". */
+/* Check w and normalise its events to a comma list of "alert",
+ * "reminder" and "signal", in that order. */
 static int
 webhook_validate(webhook_t *w, struct fk_error *err)
 {
@@ -550,16 +627,18 @@ webhook_validate(webhook_t *w, struct fk_error *err)
 	if (events_parse(w->events, &bits, bad, sizeof bad)) {
 		if (bad[0] == '\0')
 			return fk_error_set(err, FK_EINVAL, "events",
-					    "events must name alert and/or reminder");
+					    "events must name alert, reminder and/or signal");
 		return fk_error_set(
 		    err, FK_EINVAL, "events",
-		    "events may hold alert and reminder, each once: '%s' is unknown "
-		    "or repeated",
+		    "events may hold alert, reminder and signal, each once: '%s' is "
+		    "unknown or repeated",
 		    bad);
 	}
-	snprintf(w->events, sizeof w->events, "%s%s%s", bits & EVENT_ALERT ? "alert" : "",
-		 bits == (EVENT_ALERT | EVENT_REMINDER) ? "," : "",
-		 bits & EVENT_REMINDER ? "reminder" : "");
+	snprintf(w->events, sizeof w->events, "%s%s%s%s%s", bits & EVENT_ALERT ? "alert" : "",
+		 (bits & EVENT_ALERT) && (bits & ~EVENT_ALERT) ? "," : "",
+		 bits & EVENT_REMINDER ? "reminder" : "",
+		 (bits & EVENT_REMINDER) && (bits & EVENT_SIGNAL) ? "," : "",
+		 bits & EVENT_SIGNAL ? "signal" : "");
 	return 0;
 }
 
@@ -1002,8 +1081,9 @@ int
 app__notify_pass(app_t *a, int64_t now)
 {
 	int rc = reminders_due(a, now);
-	int rc2 = deliver_due(a, now);
-	return rc ? rc : rc2;
+	int rc2 = app__detect_due(a, now);
+	int rc3 = deliver_due(a, now);
+	return rc ? rc : rc2 ? rc2 : rc3;
 }
 
 /* ---- the thread -------------------------------------------------------------------- */

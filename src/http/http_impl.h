@@ -175,6 +175,13 @@ void h_series_list(struct http_req *r);
 void h_series_import(struct http_req *r);
 /* routes_analytics.c */
 void h_analytics_rt(struct http_req *r);
+void h_analytics_detect(struct http_req *r);
+/* routes_signals.c */
+void h_detect_run(struct http_req *r);
+void h_signals_list(struct http_req *r);
+void h_signal_ack(struct http_req *r);
+/* routes_seir.c */
+void h_analytics_seir(struct http_req *r);
 
 /* ---- JSON codecs (json.c) --------------------------------------------- */
 

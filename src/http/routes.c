@@ -812,6 +812,17 @@ const struct route http_routes[] = {
 	/* analytics over the series (routes_analytics.c): aggregates only */
 	{"GET", "/api/v1/analytics/rt", R(OFFICIAL) | R(ANALYST) | R(OFFICE), 0, h_analytics_rt,
 	 "analytics.rt"},
+	{"GET", "/api/v1/analytics/detect", R(OFFICIAL) | R(ANALYST) | R(OFFICE) | R(DEPT_HEAD), 0,
+	 h_analytics_detect, "analytics.detect"},
+	{"POST", "/api/v1/analytics/detect/run", R(OFFICIAL) | R(OFFICE), 0, h_detect_run,
+	 "analytics.detect_run"},
+	{"GET", "/api/v1/analytics/signals", R(OFFICIAL) | R(ANALYST) | R(OFFICE) | R(DEPT_HEAD), 0,
+	 h_signals_list, "analytics.signals"},
+	{"POST", "/api/v1/analytics/signals/{id}/ack", R(OFFICIAL) | R(OFFICE) | R(DEPT_HEAD), 0,
+	 h_signal_ack, "analytics.signal_ack"},
+	/* SEIR fit and forecast of a region's series (routes_seir.c) */
+	{"GET", "/api/v1/analytics/seir", R(OFFICIAL) | R(ANALYST) | R(OFFICE), 0, h_analytics_seir,
+	 "analytics.seir"},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

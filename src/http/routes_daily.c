@@ -709,8 +709,9 @@ h_webhook_create(struct http_req *r)
 		size_t len = strlen(w.events);
 		if (rc)
 			break;
-		if (e == NULL || (strcmp(e, "alert") && strcmp(e, "reminder"))) {
-			rc = fk_error_set(&err, FK_EINVAL, "events", "events are alert and/or reminder");
+		if (e == NULL || (strcmp(e, "alert") && strcmp(e, "reminder") && strcmp(e, "signal"))) {
+			rc = fk_error_set(&err, FK_EINVAL, "events",
+					  "events are alert, reminder and/or signal");
 			break;
 		}
 		snprintf(w.events + len, sizeof w.events - len, "%s%s", len ? "," : "", e);

@@ -72,7 +72,10 @@ http_reply_bytes(struct http_req *r, int status, const char *type, const void *d
 void
 http_reply_json(struct http_req *r, int status, json_t *body)
 {
-	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	/* 15 significant digits: every decimal a person typed comes back as
+	 * typed, and computed figures (Rt, bounds) keep what the tests and
+	 * analysts compare to 1e-9 */
+	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(body);
 	if (s == NULL) {
 		http_reply_take(r, 500, "application/json", NULL, 0);

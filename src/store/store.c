@@ -542,3 +542,17 @@ int store_plan_list(store_t *s, const char *dept_path, resumption_plan_t **out, 
 { return s->ops->plan_list(s->drv, dept_path, out, n); }
 int store_tx_risk_clear(store_tx_t *tx, const char *region_code, int32_t from, int32_t to)
 { return tx_ops()->tx_risk_clear(TXDRV(tx), region_code, from, to); }
+int store_checkin_counts(store_t *s, int32_t from, int32_t to, unsigned symptom_mask,
+			 int temp_dc_min, struct checkin_count **out, size_t *n)
+{ return s->ops->checkin_counts(s->drv, from, to, symptom_mask, temp_dc_min, out, n); }
+int store_signal_get(store_t *s, int64_t id, signal_t *out)
+{ return s->ops->signal_get(s->drv, false, id, out); }
+int store_signal_list(store_t *s, const struct signal_query *q, signal_t **out, size_t *n)
+{ return s->ops->signal_list(s->drv, q, out, n); }
+int store_tx_signal_insert(store_tx_t *tx, signal_t *s)
+{ return tx_ops()->tx_signal_insert(TXDRV(tx), s); }
+int store_tx_signal_ack(store_tx_t *tx, const signal_t *s)
+{ return tx_ops()->tx_signal_ack(TXDRV(tx), s); }
+int store_tx_detect_run_claim(store_tx_t *tx, int32_t date, const char *by, int64_t now,
+			      bool force)
+{ return tx_ops()->tx_detect_run_claim(TXDRV(tx), date, by, now, force); }

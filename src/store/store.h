@@ -759,4 +759,68 @@ int store_plan_get(store_t *s, int64_t id, resumption_plan_t *out) FK_MUST_CHECK
 int store_plan_list(store_t *s, const char *dept_path, resumption_plan_t **out,
 		    size_t *n) FK_MUST_CHECK;
 
+/* ---- detection signals (analytics: the daily aberration run) ----------- */
+
+/* What a signal watches: a region's daily new confirmed cases, or the
+ * daily count of a department's (subtree's) check-ins with fever or
+ * cough. */
+enum signal_kind {
+	SIGNAL_REGION = 1,
+	SIGNAL_DEPARTMENT = 2,
+};
+
+/* An aberration found on one day of one series by one method. */
+typedef struct signal {
+	int64_t id;
+	enum signal_kind kind;
+	char region_code[REGION_CODE_LEN + 1]; /* SIGNAL_REGION, else "" */
+	char region_name[128];                 /* reads */
+	int64_t department_id;                 /* SIGNAL_DEPARTMENT, else 0 */
+	char department[DEPARTMENT_NAME_BUF];  /* reads */
+	int32_t date;
+	char method[8];                        /* C1, C2, C3 */
+	double observed;
+	double upperbound;
+	int64_t created_at;
+	char acked_by[BY_BUF];                 /* "" while open */
+	int64_t acked_at;
+	char note[REPORT_NOTE_BUF];
+} signal_t;
+
+struct signal_query {
+	enum signal_kind kind;     /* 0: both */
+	const char *dept_path;     /* department signals of this subtree only */
+	const char *region_prefix; /* region signals of these codes only */
+	int32_t from, to;          /* dates, 0 = open */
+	bool open_only;
+	int limit;                 /* 1..1000 */
+};
+
+/* The fever-or-cough check-ins of one department (its own people) on
+ * one day: current reports with temperature >= temp_dc_min tenths of a
+ * degree or any symptom of the mask. */
+struct checkin_count {
+	int64_t department_id;
+	int32_t date;
+	int64_t n;
+};
+
+int store_checkin_counts(store_t *s, int32_t from, int32_t to, unsigned symptom_mask,
+			 int temp_dc_min, struct checkin_count **out, size_t *n) FK_MUST_CHECK;
+int store_signal_get(store_t *s, int64_t id, signal_t *out) FK_MUST_CHECK;
+/* Newest date first, then newest id. */
+int store_signal_list(store_t *s, const struct signal_query *q, signal_t **out,
+		      size_t *n) FK_MUST_CHECK;
+/* Insert s; FK_ECONFLICT (s->id left 0) when the same kind, series,
+ * date and method is stored already (a rerun finds it again). */
+int store_tx_signal_insert(store_tx_t *tx, signal_t *s) FK_MUST_CHECK;
+/* acked_by, acked_at, note of s->id; FK_ECONFLICT if acknowledged
+ * already, FK_ENOTFOUND if absent. */
+int store_tx_signal_ack(store_tx_t *tx, const signal_t *s) FK_MUST_CHECK;
+/* Record the detection run of date.  Unless force, FK_ECONFLICT when
+ * one is recorded (the daily run claims its date this way, once
+ * across processes). */
+int store_tx_detect_run_claim(store_tx_t *tx, int32_t date, const char *by, int64_t now,
+			      bool force) FK_MUST_CHECK;
+
 #endif

@@ -164,6 +164,14 @@ struct store_ops {
 	int (*plan_get)(void *drv, int64_t id, resumption_plan_t *out);
 	int (*plan_list)(void *drv, const char *dept_path, resumption_plan_t **out, size_t *n);
 	int (*tx_risk_clear)(void *drv, const char *region_code, int32_t from, int32_t to);
+	int (*checkin_counts)(void *drv, int32_t from, int32_t to, unsigned symptom_mask,
+			      int temp_dc_min, struct checkin_count **out, size_t *n);
+	int (*signal_get)(void *drv, bool tx, int64_t id, signal_t *out);
+	int (*signal_list)(void *drv, const struct signal_query *q, signal_t **out, size_t *n);
+	int (*tx_signal_insert)(void *drv, signal_t *s);
+	int (*tx_signal_ack)(void *drv, const signal_t *s);
+	int (*tx_detect_run_claim)(void *drv, int32_t date, const char *by, int64_t now,
+				   bool force);
 };
 
 extern const struct store_ops store_sqlite_ops;

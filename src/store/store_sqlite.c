@@ -284,6 +284,8 @@ conn_close(struct conn *c)
 		sqlite3_finalize(c->cases_st[i]);
 	for (int i = 0; i < SQ_RISK_ST_MAX; i++)
 		sqlite3_finalize(c->risk_st[i]);
+	for (int i = 0; i < SQ_SIGNALS_ST_MAX; i++)
+		sqlite3_finalize(c->signals_st[i]);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -2262,6 +2264,12 @@ const struct store_ops store_sqlite_ops = {
 	.plan_get = sq__plan_get,
 	.plan_list = sq__plan_list,
 	.tx_risk_clear = sq__tx_risk_clear,
+	.checkin_counts = sq__checkin_counts,
+	.signal_get = sq__signal_get,
+	.signal_list = sq__signal_list,
+	.tx_signal_insert = sq__tx_signal_insert,
+	.tx_signal_ack = sq__tx_signal_ack,
+	.tx_detect_run_claim = sq__tx_detect_run_claim,
 };
 
 /* ---- helpers shared with the other SQLite files (store_sqlite_int.h) ---- */

@@ -14,6 +14,7 @@
 #define SQ_MAIN_ST_MAX 96   /* statements of store_sqlite.c */
 #define SQ_CASES_ST_MAX 64  /* statements of store_sqlite_cases.c */
 #define SQ_RISK_ST_MAX 24   /* statements of store_sqlite_risk.c */
+#define SQ_SIGNALS_ST_MAX 8 /* statements of store_sqlite_signals.c */
 
 /* One SQLite connection and its prepared statements (kept, reset after
  * each use). */
@@ -22,6 +23,7 @@ struct conn {
 	sqlite3_stmt *st[SQ_MAIN_ST_MAX];
 	sqlite3_stmt *cases_st[SQ_CASES_ST_MAX];
 	sqlite3_stmt *risk_st[SQ_RISK_ST_MAX];
+	sqlite3_stmt *signals_st[SQ_SIGNALS_ST_MAX];
 	struct conn *next; /* idle list */
 };
 
@@ -119,5 +121,14 @@ int sq__plan_get(void *drv, int64_t id, resumption_plan_t *out);
 int sq__plan_list(void *drv, const char *dept_path, resumption_plan_t **out, size_t *n);
 
 int sq__tx_risk_clear(void *drv, const char *region_code, int32_t from, int32_t to);
+
+/* The detection signals (store_sqlite_signals.c). */
+int sq__checkin_counts(void *drv, int32_t from, int32_t to, unsigned symptom_mask,
+	int temp_dc_min, struct checkin_count **out, size_t *n);
+int sq__signal_get(void *drv, bool tx, int64_t id, signal_t *out);
+int sq__signal_list(void *drv, const struct signal_query *q, signal_t **out, size_t *n);
+int sq__tx_signal_insert(void *drv, signal_t *s);
+int sq__tx_signal_ack(void *drv, const signal_t *s);
+int sq__tx_detect_run_claim(void *drv, int32_t date, const char *by, int64_t now, bool force);
 
 #endif

@@ -394,6 +394,35 @@ const char *const store_sqlite_migrations[] = {
 	/* 6: every version of a person's day (the re-measured fever rule reads
 	 * them inside each submission); without it the lookup scanned the day. */
 	"CREATE INDEX reports_person_date ON reports(person_id, date);",
+
+	/* 7: aberrations found by the daily detection run (analytics), and
+	 * the runs themselves (one claim per date across processes). */
+	"CREATE TABLE signals ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('region','department')),"
+	"  region_code TEXT REFERENCES regions(code),"
+	"  department_id INTEGER REFERENCES departments(id),"
+	"  date INTEGER NOT NULL,"
+	"  method TEXT NOT NULL CHECK (method IN ('C1','C2','C3')),"
+	"  observed REAL NOT NULL CHECK (observed >= 0),"
+	"  upperbound REAL NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  acked_by TEXT NOT NULL DEFAULT '',"
+	"  acked_at INTEGER NOT NULL DEFAULT 0,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  CHECK ((kind = 'region') = (region_code IS NOT NULL)),"
+	"  CHECK ((kind = 'department') = (department_id IS NOT NULL))"
+	");"
+	"CREATE UNIQUE INDEX signals_key ON signals"
+	"  (kind, IFNULL(region_code, ''), IFNULL(department_id, 0), date, method);"
+	"CREATE INDEX signals_date ON signals(date, id);"
+	"CREATE TABLE detect_runs ("
+	"  date INTEGER PRIMARY KEY,"
+	"  by TEXT NOT NULL,"
+	"  at INTEGER NOT NULL"
+	");"
+	/* the check-in counts read current reports of a date range */
+	"CREATE INDEX reports_current_date ON reports(date, department_id) WHERE current = 1;",
 };
 
 const int store_sqlite_migration_count =

@@ -60,69 +60,7 @@ def report(**over):
     return {k: v for k, v in b.items() if v is not None}
 
 
-class Receiver:
-    """A tiny HTTP server on 127.0.0.1 (port 0) in a thread, recording
-    every POST as (path, parsed JSON body or raw bytes). hold=True keeps
-    each request waiting until release() (a webhook that hangs)."""
-
-    def __init__(self, hold=False):
-        self.posts = []
-        self.lock = threading.Lock()
-        self.gate = threading.Event()
-        if not hold:
-            self.gate.set()
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                data = self.rfile.read(n)
-                try:
-                    body = json.loads(data.decode("utf-8"))
-                except ValueError:
-                    body = data
-                with outer.lock:
-                    outer.posts.append((self.path, body, dict(self.headers)))
-                outer.gate.wait(30)
-                out = b'{"errcode":0,"errmsg":"ok"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(out)))
-                self.end_headers()
-                self.wfile.write(out)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def wait_for(self, pred, timeout=10.0):
-        """The first recorded POST for which pred(path, body) holds, polling
-        up to timeout seconds; None if none came."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                for path, body, _ in self.posts:
-                    if pred(path, body):
-                        return path, body
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.1)
-
-    def release(self):
-        self.gate.set()
-
-    def close(self):
-        self.gate.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+Receiver = fk.Receiver
 
 
 def closed_port():
