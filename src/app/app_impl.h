@@ -68,6 +68,12 @@ typedef int (*csv_row_fn)(void *ctx, long record, char **fields, size_t n);
 int app__csv_each(const char *buf, size_t len, csv_row_fn row, void *ctx,
 		  struct fk_error *err) FK_MUST_CHECK;
 
+/* The series of the cases registered here (source "fangkong"): per
+ * report date and region, confirmed (with clinical, recovered, died)
+ * and asymptomatic counts; *from..*to their date range (areas.c). */
+int app__own_series(app_t *a, series_day_t **out, size_t *n, int32_t *from,
+		    int32_t *to) FK_MUST_CHECK;
+
 /* One round of the notification thread at Unix time now: queue the
  * day's reminders once the report cut-off has passed, then POST the
  * deliveries that are due and record each outcome.  Runs on whatever

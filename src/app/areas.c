@@ -588,8 +588,8 @@ grade_job(store_tx_t *tx, void *arg, struct fk_error *err)
 
 /* The series of the cases registered here: confirmed, clinical and
  * (separately) asymptomatic cases by report date and region. */
-static int
-own_series(app_t *a, series_day_t **out, size_t *n, int32_t *from, int32_t *to)
+int
+app__own_series(app_t *a, series_day_t **out, size_t *n, int32_t *from, int32_t *to)
 {
 	struct case_query q = {.classification = -1};
 	case_rec_t *cs = NULL;
@@ -668,7 +668,7 @@ app_risk_grade(app_t *a, const actor_t *actor, int32_t from, int32_t to, const c
 	if (to > app_today())
 		return fk_error_set(err, FK_EINVAL, "to", "to is in the future");
 	/* the cases registered here, as their own source */
-	if ((rc = own_series(a, &j.own, &j.n_own, &j.own_from, &j.own_to)))
+	if ((rc = app__own_series(a, &j.own, &j.n_own, &j.own_from, &j.own_to)))
 		return fk_error_set(err, rc, "", "cannot read cases");
 	if (j.n_own == 0)
 		j.own_from = 1, j.own_to = 0;

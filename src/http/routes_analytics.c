@@ -32,7 +32,7 @@ query_double(struct http_req *r, const char *name, double def, double min, doubl
 void
 h_analytics_rt(struct http_req *r)
 {
-	const char *region = http_query(r, "region");
+	const char *region = http_query(r, "region"), *scope = http_query(r, "scope");
 	struct rt_result res = {0};
 	struct fk_error err = {0};
 	double si_mean, si_sd;
@@ -47,7 +47,12 @@ h_analytics_rt(struct http_req *r)
 	    query_double(r, "si_sd", 3.4, 0.01, 60, &si_sd) ||
 	    http_query_int(r, "window", 7, 1, 365, &window))
 		return;
-	if (region == NULL || *region == '\0') {
+	if (scope && *scope && strcmp(scope, "org") == 0) {
+		region = NULL; /* the cases registered here */
+	} else if (scope && *scope && strcmp(scope, "region") != 0) {
+		http_reply_fail(r, 400, "invalid", "scope", "scope must be region or org");
+		return;
+	} else if (region == NULL || *region == '\0') {
 		http_reply_fail(r, 400, "invalid", "region", "region is required");
 		return;
 	}
@@ -81,8 +86,9 @@ h_analytics_rt(struct http_req *r)
 	}
 	rt_result_free(&res);
 	http_reply_json(r, 200,
-			json_pack("{s:s, s:f, s:f, s:I, s:o}", "region", region, "si_mean", si_mean,
-				  "si_sd", si_sd, "window", (json_int_t)window, "items", arr));
+			json_pack("{s:s, s:o, s:f, s:f, s:I, s:o}", "scope", region ? "region" : "org",
+				  "region", region ? json_string(region) : json_null(), "si_mean",
+				  si_mean, "si_sd", si_sd, "window", (json_int_t)window, "items", arr));
 }
 
 /* A finite number, or null (the detectors' NA). */

@@ -348,6 +348,53 @@ class SignalsTest(fk.ServerTestCase):
         self.assertEqual(found[0]["observed"], 2)
         self.assertEqual(found[0]["date"], yesterday)
 
+    # ---- Rt of the organisation's own cases ------------------------------------
+
+    def test_org_rt_from_the_cases_registered_here(self):
+        r = self.s["office"].get("/api/v1/analytics/rt?scope=org")
+        self.assertError(r, 404, field="scope")
+        official = self.s["official"]
+        counts = [1, 0, 2, 1, 3, 2, 4, 3, 5, 4, 6, 5, 4, 3]   # report days 2020-05-01..14
+        k = 0
+        for i, c in enumerate(counts):
+            for _ in range(c):
+                k += 1
+                sub = official.post("/api/v1/subjects", {
+                    "name": "院内病例%02d" % k, "phone": "137%08d" % k,
+                    "region_code": "110108"})
+                self.assertStatus(sub, 201)
+                case = official.post("/api/v1/cases", {
+                    "subject_id": sub.json()["id"], "classification": "confirmed",
+                    "report_date": day(i, "2020-05-01"), "region_code": "110108"})
+                self.assertStatus(case, 201)
+        r = self.s["analyst"].get("/api/v1/analytics/rt?scope=org&to=2020-05-14")
+        self.assertStatus(r, 200)
+        b = r.json()
+        self.assertEqual(b["scope"], "org")
+        self.assertIsNone(b["region"])
+        path = os.path.join(self.server.dir, "org-incidence.csv")
+        with open(path, "w") as f:
+            f.write("I\n" + "".join("%d\n" % c for c in counts))
+        cli = subprocess.run([fk.BIN, "rt", "--incidence", path, "--si-mean", "7.5",
+                              "--si-sd", "3.4"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(cli.returncode, 0, cli.stderr)
+        rows = list(csv.DictReader(io.StringIO(cli.stdout)))
+        self.assertEqual(len(b["items"]), len(rows))
+        for it, row in zip(b["items"], rows):
+            self.assertEqual(it["t_end"], int(row["t_end"]))
+            if row["Mean(R)"] == "NA":
+                self.assertIsNone(it["mean"])
+            else:
+                self.assertAlmostEqual(it["mean"], float(row["Mean(R)"]),
+                                       delta=1e-9 * float(row["Mean(R)"]))
+                self.assertAlmostEqual(it["q975"], float(row["Quantile.0.975(R)"]),
+                                       delta=1e-9 * float(row["Quantile.0.975(R)"]))
+        self.assertEqual(b["items"][-1]["date_end"], "2020-05-14")
+        r = self.s["office"].get("/api/v1/analytics/rt?scope=people")
+        self.assertError(r, 400, field="scope")
+        r = self.s["staff"].get("/api/v1/analytics/rt?scope=org")
+        self.assertError(r, 403)
+
     def test_detect_time_setting_is_checked(self):
         r = self.s["admin"].put("/api/v1/settings", {"detect_time": "25:00"})
         self.assertError(r, 400, field="detect_time")
