@@ -1978,15 +1978,8 @@ sq_tx_alert_ack(void *drv, const alert_t *a)
 	bind_text(st, 7, a->follow_up);
 	if ((rc = exec_st(st)))
 		return rc;
-	if (sqlite3_changes(d->writer->db) == 1)
-		return 0;
 	/* nothing changed: already acknowledged, or no such alert */
-	if ((st = stmt(d->writer, ST_ALERT_EXISTS)) == NULL)
-		return FK_EIO;
-	sqlite3_bind_int64(st, 1, a->id);
-	rc = sqlite3_step(st);
-	done(st);
-	return rc == SQLITE_ROW ? FK_ECONFLICT : rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
+	return sq__changed_once(d, stmt(d->writer, ST_ALERT_EXISTS), a->id);
 }
 
 /* ---- webhooks, deliveries, reminders ----------------------------------------- */
@@ -2311,6 +2304,21 @@ sq__exec_checked(sqlite3_stmt *st)
 	rc = sqlite3_step(st);
 	done(st);
 	return rc == SQLITE_DONE ? 0 : sq__constraint_rc(rc);
+}
+
+int
+sq__changed_once(void *drv, sqlite3_stmt *exists, int64_t id)
+{
+	int rc;
+
+	if (sqlite3_changes(((struct drv *)drv)->writer->db) > 0)
+		return 0;
+	if (exists == NULL)
+		return FK_EIO;
+	sqlite3_bind_int64(exists, 1, id);
+	rc = sqlite3_step(exists);
+	done(exists);
+	return rc == SQLITE_ROW ? FK_ECONFLICT : rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
 }
 
 int

@@ -52,6 +52,11 @@ void sq__bind_text(sqlite3_stmt *st, int i, const char *s);
 int sq__constraint_rc(int rc);
 /* Step a statement that returns no rows, reset it; constraint-aware. */
 int sq__exec_checked(sqlite3_stmt *st);
+/* After an update of row id on the writer that only applies once (a
+ * decision, an acknowledgement): 0 if it changed a row, else
+ * FK_ECONFLICT if `exists` (its ?1 bound here to id) finds the row --
+ * decided already -- or FK_ENOTFOUND. */
+int sq__changed_once(void *drv, sqlite3_stmt *exists, int64_t id);
 /* Run an insert on the writer; *id gets the new row's id. */
 int sq__insert(void *drv, sqlite3_stmt *st, int64_t *id);
 /* Rows of st into a malloc'd array of elem-byte elements. */

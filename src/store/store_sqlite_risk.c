@@ -466,17 +466,8 @@ sq__tx_plan_decide(void *drv, const resumption_plan_t *p)
 	sqlite3_bind_text(st, 5, p->decision_note, -1, SQLITE_STATIC);
 	if ((rc = sq__exec_checked(st)))
 		return rc;
-	if (sqlite3_changes(((struct drv *)drv)->writer->db) > 0)
-		return 0;
 	/* nothing changed: absent, or decided already */
-	if ((st = wst(drv, R_PLAN_EXISTS)) == NULL)
-		return FK_EIO;
-	sqlite3_bind_int64(st, 1, p->id);
-	rc = sqlite3_step(st);
-	sq__done(st);
-	if (rc == SQLITE_ROW)
-		return FK_ECONFLICT;
-	return rc == SQLITE_DONE ? FK_ENOTFOUND : sq__constraint_rc(rc);
+	return sq__changed_once(drv, wst(drv, R_PLAN_EXISTS), p->id);
 }
 
 int

@@ -239,17 +239,8 @@ sq__tx_signal_ack(void *drv, const signal_t *s)
 	sqlite3_bind_text(st, 4, s->note, -1, SQLITE_STATIC);
 	if ((rc = sq__exec_checked(st)))
 		return rc;
-	if (sqlite3_changes(w->db) > 0)
-		return 0;
 	/* nothing changed: absent, or acknowledged already */
-	if ((st = gst(w, G_SIGNAL_ACKED)) == NULL)
-		return FK_EIO;
-	sqlite3_bind_int64(st, 1, s->id);
-	rc = sqlite3_step(st);
-	sq__done(st);
-	if (rc == SQLITE_ROW)
-		return FK_ECONFLICT;
-	return rc == SQLITE_DONE ? FK_ENOTFOUND : sq__constraint_rc(rc);
+	return sq__changed_once(drv, gst(w, G_SIGNAL_ACKED), s->id);
 }
 
 int
