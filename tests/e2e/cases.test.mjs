@@ -146,7 +146,8 @@ describe('cases, contacts, observation, chains and the health code in the browse
 
   it('shows an official cases, observation and chains', async () => {
     await signIn('official', 'official-demo-2020');
-    assert.deepEqual(await navLinks(), ['/', '/cases.html', '/observations.html', '/chains.html', '/risk.html']);
+    assert.deepEqual(await navLinks(),
+      ['/', '/cases.html', '/observations.html', '/chains.html', '/risk.html', '/analytics.html']);
     for (const id of ['#link-cases', '#link-observations', '#link-chains'])
       assert.ok(await page.locator(id).isVisible(), `${id} on home`);
     assert.ok(!(await page.locator('#link-dashboard').isVisible()), 'no dashboard for an official');
@@ -369,7 +370,7 @@ describe('cases, contacts, observation, chains and the health code in the browse
     await signIn('office', 'office-demo-2020');
     assert.deepEqual(await navLinks(),
       ['/', '/report.html', '/dashboard.html', '/cases.html', '/observations.html', '/chains.html',
-       '/risk.html', '/rtw.html']);
+       '/risk.html', '/rtw.html', '/analytics.html']);
     await page.click('.nav-link[href="/cases.html"]');
     await page.locator('#office-note').waitFor();
     assert.ok(!(await page.locator('#new-case-link').isVisible()), 'the office registers no case');
@@ -384,7 +385,7 @@ describe('cases, contacts, observation, chains and the health code in the browse
     await signOut();
 
     await signIn('analyst', 'analyst-demo-2020');
-    assert.deepEqual(await navLinks(), ['/', '/chains.html', '/risk.html']);
+    assert.deepEqual(await navLinks(), ['/', '/chains.html', '/risk.html', '/analytics.html']);
     await page.click('.nav-link[href="/chains.html"]');
     await page.locator('#case-table tbody tr').first().waitFor();
     const names = await page.locator('#case-table tbody th').allInnerTexts();

@@ -199,7 +199,7 @@ describe('area risk and return to work in the browser', { timeout: 300000 }, () 
     await signOut();
 
     await signIn('analyst', 'analyst-demo-2020');
-    assert.deepEqual(await navLinks(), ['/', '/chains.html', '/risk.html']);
+    assert.deepEqual(await navLinks(), ['/', '/chains.html', '/risk.html', '/analytics.html']);
     await signOut();
 
     await signIn('head', 'head-demo-2020');
@@ -398,7 +398,7 @@ describe('area risk and return to work in the browser', { timeout: 300000 }, () 
 
     await signIn('office', 'office-demo-2020');
     const links = await navLinks();
-    assert.deepEqual(links.slice(-2), ['/risk.html', '/rtw.html']);
+    assert.deepEqual(links.slice(-3), ['/risk.html', '/rtw.html', '/analytics.html']);
     await page.click('#link-rtw');
     await page.waitForURL((url) => url.pathname === '/rtw.html');
     await page.locator('#dept-table tbody tr').first().waitFor();

@@ -250,7 +250,9 @@
 		{page: 'chains', href: '/chains.html', key: 'nav.chains', roles: ['official', 'office', 'analyst']},
 		{page: 'risk', href: '/risk.html', key: 'nav.risk',
 		 roles: ['staff', 'dept_head', 'office', 'official', 'analyst', 'admin']},
-		{page: 'rtw', href: '/rtw.html', key: 'nav.rtw', roles: ['dept_head', 'office']}
+		{page: 'rtw', href: '/rtw.html', key: 'nav.rtw', roles: ['dept_head', 'office']},
+		{page: 'analytics', href: '/analytics.html', key: 'nav.analytics',
+		 roles: ['dept_head', 'office', 'official', 'analyst']}
 	];
 
 	/* Pages a role may open (besides home), for the navigation and the home page. */

@@ -60,6 +60,7 @@
 			'home.link.history.title': '健康码与记录',
 			'home.link.history': '我的健康码和近 30 天的上报',
 			'home.link.dashboard': '上报率、异常人员、预警处理和导出',
+			'home.link.analytics': 'Rt、早期预警、SEIR 预测和发热咳嗽监测',
 			'home.tips.title': '防护提示',
 			'home.tips.1': '每天测量体温。体温 ≥ 37.3 ℃ 或出现咳嗽、乏力等症状，请及时报告并就医。',
 			'home.tips.2': '外出佩戴口罩，勤洗手，与他人保持 1 米以上距离。',
@@ -96,6 +97,7 @@
 			'nav.chains': '传播链',
 			'nav.risk': '区域风险',
 			'nav.rtw': '复工复产',
+			'nav.analytics': '疫情分析',
 			'nav.back': '返回首页',
 
 			'status.green': '绿色',
@@ -226,6 +228,7 @@
 			'home.link.history.title': 'Health code and history',
 			'home.link.history': 'My health code and the last 30 days',
 			'home.link.dashboard': 'Reporting rate, people unwell, alerts and exports',
+			'home.link.analytics': 'Rt, early warning, SEIR forecasts and fever-and-cough signals',
 			'home.tips.title': 'Staying safe',
 			'home.tips.1': 'Take your temperature every day. At 37.3 °C or above, or with a cough or fatigue, report it and see a doctor.',
 			'home.tips.2': 'Wear a mask when you go out, wash your hands often, and keep at least 1 metre from others.',
@@ -264,6 +267,7 @@
 			'nav.chains': 'Chains',
 			'nav.risk': 'Area risk',
 			'nav.rtw': 'Return to work',
+			'nav.analytics': 'Analytics',
 			'nav.back': 'Back to home',
 
 			'status.green': 'Green',
