@@ -32,6 +32,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setUp, apiLogin, assertFits, screen } from './harness.mjs';
+import * as ui from './harness.mjs';
 
 function addDays(day, n) {
   const [y, m, d] = day.split('-').map(Number);
@@ -86,32 +87,13 @@ describe('analytics in the browser', { timeout: 600000 }, () => {
   let deptId = 0;
   let rtApi, c2Api, seirApi, orgApi;
 
-  async function signIn(username, password) {
-    await page.goto(t.server.base + '/login.html');
-    await page.fill('#username', username);
-    await page.fill('#password', password);
-    await Promise.all([
-      page.waitForURL((url) => url.pathname === '/'),
-      page.click('#login-submit'),
-    ]);
-    await page.locator('#user-name').getByText(username, { exact: true }).waitFor();
-  }
+  const signIn = (username, password) => ui.signIn(page, t.server.base, username, password);
 
-  async function signOut() {
-    await Promise.all([
-      page.waitForURL((url) => url.pathname === '/login.html'),
-      page.click('#logout'),
-    ]);
-  }
+  const signOut = () => ui.signOut(page);
 
-  async function navLinks() {
-    return page.locator('#nav .nav-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-  }
+  const navLinks = () => ui.navLinks(page);
 
-  async function switchLanguage(expectLang) {
-    await page.click('#lang-switch');
-    await page.waitForFunction((l) => document.documentElement.lang === l, expectLang);
-  }
+  const switchLanguage = (lang) => ui.switchLanguage(page, lang);
 
   async function api(token, method, p, body, type = 'application/json') {
     const res = await fetch(t.server.base + '/api/v1' + p, {

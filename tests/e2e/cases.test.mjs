@@ -24,6 +24,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setUp, apiLogin, assertFits, screen } from './harness.mjs';
+import * as ui from './harness.mjs';
 
 // Dates in China Standard Time, as the server counts them.
 function cstToday() {
@@ -70,27 +71,11 @@ describe('cases, contacts, observation, chains and the health code in the browse
   let subjectId = 0;
   let obsId = 0;
 
-  async function signIn(username, password) {
-    await page.goto(t.server.base + '/login.html');
-    await page.fill('#username', username);
-    await page.fill('#password', password);
-    await Promise.all([
-      page.waitForURL((url) => url.pathname === '/'),
-      page.click('#login-submit'),
-    ]);
-    await page.locator('#user-name').getByText(username, { exact: true }).waitFor();
-  }
+  const signIn = (username, password) => ui.signIn(page, t.server.base, username, password);
 
-  async function signOut() {
-    await Promise.all([
-      page.waitForURL((url) => url.pathname === '/login.html'),
-      page.click('#logout'),
-    ]);
-  }
+  const signOut = () => ui.signOut(page);
 
-  async function navLinks() {
-    return page.locator('#nav .nav-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-  }
+  const navLinks = () => ui.navLinks(page);
 
   // A small chain over the API (bearer token, no CSRF): 王一 infects 王二,
   // who infects 王三, so the chains page has edges to draw.

@@ -18,6 +18,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setUp, assertFits, screen, PHONE } from './harness.mjs';
+import * as ui from './harness.mjs';
 
 const RESULT_NOTE = '已到发热门诊就诊，排除新冠肺炎';
 const FOLLOW_UP = '居家观察，三天后复查';
@@ -26,24 +27,9 @@ describe('daily report, history and dashboard in the browser', { timeout: 240000
   let t, page;
   const posts = [];   // bodies of POST /api/v1/reports, as the browser sent them
 
-  // Sign in through the sign-in page and land on home.
-  async function signIn(username, password) {
-    await page.goto(t.server.base + '/login.html');
-    await page.fill('#username', username);
-    await page.fill('#password', password);
-    await Promise.all([
-      page.waitForURL((url) => url.pathname === '/'),
-      page.click('#login-submit'),
-    ]);
-    await page.locator('#user-name').getByText(username, { exact: true }).waitFor();
-  }
+  const signIn = (username, password) => ui.signIn(page, t.server.base, username, password);
 
-  async function signOut() {
-    await Promise.all([
-      page.waitForURL((url) => url.pathname === '/login.html'),
-      page.click('#logout'),
-    ]);
-  }
+  const signOut = () => ui.signOut(page);
 
   // GET an API path with the page's session cookie.
   function apiGet(p) {
@@ -54,10 +40,7 @@ describe('daily report, history and dashboard in the browser', { timeout: 240000
     }, p);
   }
 
-  async function switchLanguage(expectLang) {
-    await page.click('#lang-switch');
-    await page.waitForFunction((l) => document.documentElement.lang === l, expectLang);
-  }
+  const switchLanguage = (lang) => ui.switchLanguage(page, lang);
 
   before(async () => {
     t = await setUp('e2e-daily-');

@@ -161,3 +161,35 @@ export async function assertFits(page, what) {
 export function screen(name) {
   return path.join(SCREENS, name);
 }
+
+// ---- the page frame, as a person uses it -------------------------------------
+
+// Sign in through the sign-in page and land on home.
+export async function signIn(page, base, username, password) {
+  await page.goto(base + '/login.html');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/'),
+    page.click('#login-submit'),
+  ]);
+  await page.locator('#user-name').getByText(username, { exact: true }).waitFor();
+}
+
+export async function signOut(page) {
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/login.html'),
+    page.click('#logout'),
+  ]);
+}
+
+// The hrefs of the navigation, in order.
+export async function navLinks(page) {
+  return page.locator('#nav .nav-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+}
+
+// Press the language switch and wait until the page is in lang.
+export async function switchLanguage(page, lang) {
+  await page.click('#lang-switch');
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}

@@ -30,6 +30,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setUp, apiLogin, assertFits, screen } from './harness.mjs';
+import * as ui from './harness.mjs';
 
 function cstToday() {
   return new Intl.DateTimeFormat('en-CA', {
@@ -65,32 +66,13 @@ describe('area risk and return to work in the browser', { timeout: 300000 }, () 
   let graded = false;       // the server imported the series and graded them
   let notGraded = '';       // why not, for the TODO marks
 
-  async function signIn(username, password) {
-    await page.goto(t.server.base + '/login.html');
-    await page.fill('#username', username);
-    await page.fill('#password', password);
-    await Promise.all([
-      page.waitForURL((url) => url.pathname === '/'),
-      page.click('#login-submit'),
-    ]);
-    await page.locator('#user-name').getByText(username, { exact: true }).waitFor();
-  }
+  const signIn = (username, password) => ui.signIn(page, t.server.base, username, password);
 
-  async function signOut() {
-    await Promise.all([
-      page.waitForURL((url) => url.pathname === '/login.html'),
-      page.click('#logout'),
-    ]);
-  }
+  const signOut = () => ui.signOut(page);
 
-  async function navLinks() {
-    return page.locator('#nav .nav-link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-  }
+  const navLinks = () => ui.navLinks(page);
 
-  async function switchLanguage(expectLang) {
-    await page.click('#lang-switch');
-    await page.waitForFunction((l) => document.documentElement.lang === l, expectLang);
-  }
+  const switchLanguage = (lang) => ui.switchLanguage(page, lang);
 
   // The pixel size of the canvas ECharts drew into inside a box.
   async function canvasSize(selector) {
