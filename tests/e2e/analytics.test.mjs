@@ -85,7 +85,7 @@ function sick(i, k, last) {
 describe('analytics in the browser', { timeout: 600000 }, () => {
   let t, page;
   let deptId = 0;
-  let rtApi, c2Api, seirApi, orgApi;
+  let rtApi, c2Api, seirApi, orgApi, orgRtApi;
 
   const signIn = (username, password) => ui.signIn(page, t.server.base, username, password);
 
@@ -193,6 +193,24 @@ describe('analytics in the browser', { timeout: 600000 }, () => {
       }
     };
     await Promise.all(Array.from({ length: 6 }, worker));
+
+    // cases registered here over the check-in weeks: 1, 2, 3, ... a day,
+    // then fewer -- the organisation's own Rt
+    let k = 0;
+    for (let day = CHECK_FROM, i = 0; day <= CHECK_TO; day = addDays(day, 1), i++) {
+      const n = i < 12 ? 1 + (i >> 2) : i % 3 ? 1 : 0;
+      for (let j = 0; j < n; j++, k++) {
+        const sub = await api(official, 'POST', '/subjects', {
+          name: '院内' + k, phone: '137' + String(k).padStart(8, '0'), region_code: '110108' });
+        assert.equal(sub.status, 201, sub.text);
+        const cs = await api(official, 'POST', '/cases', {
+          subject_id: sub.json.id, classification: 'confirmed', report_date: day, region_code: '110108' });
+        assert.equal(cs.status, 201, cs.text);
+      }
+    }
+    orgRtApi = await api(office, 'GET', `/analytics/rt?scope=org&from=${CHECK_FROM}&to=${CHECK_TO}`);
+    assert.equal(orgRtApi.status, 200, orgRtApi.text);
+    assert.ok(orgRtApi.json.items.some((x) => x.mean !== null), orgRtApi.text);
 
     // what the page is to show, straight from the API
     const q = `region=${REGION}&from=${FROM}&to=${TO}`;
@@ -400,6 +418,23 @@ describe('analytics in the browser', { timeout: 600000 }, () => {
     assert.match(await page.textContent('#org-summary'), /EARS C2：\d+ 天预警/);
     assert.equal(await page.textContent('#org-count'), String(c.series.alarms.data.length));
     await page.locator('#org-card').screenshot({ path: screen('analytics-org-phone-zh.png') });
+
+    // the Rt of the cases registered here, beside it
+    await page.waitForFunction((d) => {
+      const c = window.echarts && window.echarts.getInstanceByDom(document.getElementById('orgrt-chart'));
+      return c && c.getOption().xAxis[0].data.at(-1) === d
+        && document.getElementById('orgrt-card').dataset.state === 'ready';
+    }, CHECK_TO);
+    const r = await chartOf('orgrt-chart');
+    const items = orgRtApi.json.items;
+    assert.deepEqual(r.x, items.map((x) => x.date_end));
+    r.series['rt-mean'].data.map(val).forEach((m, i) => {
+      if (items[i].mean === null)
+        assert.equal(m, null, `NA window ${items[i].date_end} is a gap`);
+      else
+        assert.ok(close(m, items[i].mean), `org Rt of ${items[i].date_end}: ${m} vs ${items[i].mean}`);
+    });
+    assert.ok(r.series['rt-band'].areaStyle, 'with its band');
   });
 
   it('runs the detection for the spike day and lists the department\'s signal', async () => {
@@ -472,6 +507,7 @@ describe('analytics in the browser', { timeout: 600000 }, () => {
     assert.ok(!options.includes(String(deptId)), 'not the other department');
     assert.equal(options[0], await page.inputValue('#org-dept'), 'their own department first and chosen');
     await ready('org-card');
+    assert.ok(!(await page.locator('#orgrt-card').isVisible()), 'no Rt of the organisation\'s cases for a head');
     await page.click('label[data-view="signals"]');
     await page.locator('#signals-card[data-state="ready"]').waitFor();
     assert.ok(!(await page.locator('#run-card').isVisible()), 'a head does not run the detection');

@@ -58,6 +58,9 @@
 			'ana.rt.mean': 'Rt 均值',
 			'ana.rt.band': '95% 可信区间',
 			'ana.rt.empty': '所选时间内没有可估计的窗口。',
+			'ana.orgrt': '本单位病例的 Rt',
+			'ana.orgrt.intro': '按在本系统登记的确诊病例（按报告日期）估计，方法和上面的地区 Rt 相同；病例很少时可信区间很宽。',
+			'ana.orgrt.label': '本单位病例的 Rt 及其 95% 可信区间',
 			'ana.rt.tip': '{from}–{to}\nRt {mean}\n95%：{lo}–{hi}',
 			'ana.rt.tip.na': '{from}–{to}\n病例太少，无法估计',
 			'ana.rt.latest': '截至{date}的一周：Rt {mean}（95% 可信区间 {lo}–{hi}）',
@@ -171,6 +174,9 @@
 			'ana.rt.mean': 'Rt (mean)',
 			'ana.rt.band': '95% interval',
 			'ana.rt.empty': 'No window can be estimated in this period.',
+			'ana.orgrt': 'Rt of the cases registered here',
+			'ana.orgrt.intro': 'Estimated from the confirmed cases registered in Fangkong (by report date), by the same method as the regions’ Rt; with few cases the interval is wide.',
+			'ana.orgrt.label': 'Rt of the cases registered here, with its 95% credible interval',
 			'ana.rt.tip': '{from} to {to}\nRt {mean}\n95%: {lo}–{hi}',
 			'ana.rt.tip.na': '{from} to {to}\ntoo few cases to estimate',
 			'ana.rt.latest': 'Week to {date}: Rt {mean} (95% credible interval {lo}–{hi})',
@@ -285,9 +291,9 @@
 	var signals = [];
 
 	/* what each chart shows: {body} or {error}; drawn when its view is visible */
-	var state = {rt: null, detect: null, seir: null, org: null};
+	var state = {rt: null, detect: null, seir: null, org: null, orgrt: null};
 	var charts = {};
-	var seqs = {rt: 0, detect: 0, seir: 0, org: 0, signals: 0};
+	var seqs = {rt: 0, detect: 0, seir: 0, org: 0, orgrt: 0, signals: 0};
 
 	/* ---- numbers --------------------------------------------------------- */
 
@@ -561,7 +567,8 @@
 		rt: rtOption,
 		detect: function (b) { return detectOption(b, 'ana.detect.observed'); },
 		seir: seirOption,
-		org: function (b) { return detectOption(b, 'ana.detect.checkins'); }
+		org: function (b) { return detectOption(b, 'ana.detect.checkins'); },
+		orgrt: rtOption
 	};
 
 	/* ---- texts beside the charts ----------------------------------------- */
@@ -588,10 +595,10 @@
 				+ shown.join(fk.lang() === 'en' ? ', ' : '、')});
 	}
 
-	function rtSummary() {
-		var st = state.rt;
-		var box = $('rt-summary');
-		var empty = $('rt-empty');
+	function rtSummary(key) {
+		var st = state[key];
+		var box = $(key + '-summary');
+		var empty = $(key + '-empty');
 		box.textContent = '';
 		empty.hidden = true;
 		if (!st || st.error)
@@ -674,8 +681,8 @@
 
 	function render(key) {
 		draw(key);
-		if (key === 'rt')
-			rtSummary();
+		if (key === 'rt' || key === 'orgrt')
+			rtSummary(key);
 		else if (key === 'detect' || key === 'org')
 			detectSummary(key);
 		else if (key === 'seir')
@@ -758,9 +765,16 @@
 		}
 	}
 
+	/* Rt of the cases registered here: for the roles that may ask (not heads) */
+	function mayOrgRt() {
+		return role === 'office';
+	}
+
 	function loadOrg() {
 		var p = {scope: 'checkins', department: $('org-dept').value, method: $('org-method').value,
 			 from: $('org-from').value, to: $('org-to').value};
+		if (mayOrgRt())
+			fetchInto('orgrt', '/api/v1/analytics/rt?' + query({scope: 'org', from: p.from, to: p.to}));
 		return fetchInto('org', '/api/v1/analytics/detect?' + query(p));
 	}
 
@@ -1083,6 +1097,7 @@
 			if (!loaded.org)
 				submitOrg();
 			render('org');
+			render('orgrt');
 		} else if (!loaded.signals) {
 			loaded.signals = true;
 			loadSignals();
@@ -1136,7 +1151,7 @@
 			return;
 		document.title = fk.t('ana.doctitle');
 		fillDepartments();
-		['rt', 'detect', 'seir', 'org'].forEach(render);
+		['rt', 'detect', 'seir', 'org', 'orgrt'].forEach(render);
 	});
 
 	async function load() {
@@ -1153,6 +1168,7 @@
 		});
 		$('view-switch').hidden = views.length < 2;
 		$('run-card').hidden = !canRun();
+		$('orgrt-card').hidden = !mayOrgRt();
 		/* who sees which kinds of signal: heads their departments, officials
 		 * and analysts regions, the office both */
 		var kinds = role === 'office' ? ['', 'region', 'department']
