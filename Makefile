@@ -18,7 +18,7 @@ deps:
 	@scripts/deps.sh build
 
 run: all
-	@if [ ! -e "$(DB)" ]; then build/fangkong init --db "$(DB)" --demo; \
+	@if [ ! -e "$(DB)" ]; then build/fangkong init --db "$(DB)" --demo --demo-series; \
 	 else echo "using existing $(DB) (delete it for a fresh demo)"; \
 	      build/fangkong init --db "$(DB)" >/dev/null; fi
 	@echo

@@ -217,6 +217,17 @@ extern const struct demo_login app_demo_logins[];
  * app_demo_logins.  FK_ECONFLICT if it already holds people. */
 int app_demo_create(app_t *a, struct fk_error *err) FK_MUST_CHECK;
 
+/* The demo's case series: the canghailan rows of Hubei and Beijing for
+ * 2020 built into the binary (data/demo_series_hubei_beijing.csv),
+ * imported as the source "canghailan" and graded over 2020 under the
+ * default rule, so the risk and analytics pages have something to
+ * show.  imp (free it with series_report_free) and grade say what was
+ * done; errors as app_series_import and app_risk_grade. */
+struct series_report;
+struct grade_report;
+int app_demo_series(app_t *a, struct series_report *imp, struct grade_report *grade,
+		    struct fk_error *err) FK_MUST_CHECK;
+
 /* Current Unix time (seconds). */
 int64_t app_now(void);
 

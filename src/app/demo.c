@@ -2,16 +2,25 @@
  * demo.c -- app layer: a demo institute for `fangkong init --demo` and
  * `make run`: eight departments, 300 people (staff, students, postdocs,
  * visitors; most in Beijing, some in Hubei, some students at home in
- * other provinces) and one login per role.  Deterministic, so a demo
- * looks the same every time.
+ * other provinces) and one login per role; and, for `make run`, the
+ * 2020 case series of Hubei and Beijing, graded.  Deterministic, so a
+ * demo looks the same every time.
  */
 #include "app_impl.h"
+#include "areas.h"
+#include "core/date.h"
+#include "embedded.h"
+#include "series.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DEMO_PEOPLE 300
+#define DEMO_SERIES_FILE "data/demo_series_hubei_beijing.csv"
+/* 2020-01-10 .. 2020-12-31, the span of the demo series */
+#define DEMO_SERIES_FROM 18271
+#define DEMO_SERIES_TO 18627
 
 const struct demo_login app_demo_logins[] = {
 	{"admin", "admin-demo-2020", "admin", "manages logins, settings and the audit log"},
@@ -204,3 +213,25 @@ app_demo_create(app_t *a, struct fk_error *err)
 	}
 	return store_write(a->store, demo_job, &j, err);
 }
+
+int
+app_demo_series(app_t *a, struct series_report *imp, struct grade_report *grade,
+		struct fk_error *err)
+{
+	const struct embedded_file *f = embedded_find(DEMO_SERIES_FILE);
+	actor_t cli;
+	int rc;
+
+	memset(imp, 0, sizeof *imp);
+	memset(grade, 0, sizeof *grade);
+	if (f == NULL)
+		return fk_error_set(err, FK_ENOTFOUND, "", "%s is not built in", DEMO_SERIES_FILE);
+	app_actor_cli(&cli);
+	rc = app_series_import(a, &cli, SERIES_CANGHAILAN, NULL, (const char *)f->data, f->size,
+			       imp, err);
+	if (rc)
+		return rc;
+	/* the whole of 2020 under the default county rule */
+	return app_risk_grade(a, &cli, DEMO_SERIES_FROM, DEMO_SERIES_TO, NULL, NULL, grade, err);
+}
+

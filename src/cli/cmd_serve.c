@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "app/areas.h"
+#include "app/series.h"
 #include "cli.h"
 #include "http/http.h"
 
@@ -30,12 +32,15 @@ cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"db", required_argument, NULL, 'd'}, {"demo", no_argument, NULL, 'D'},
+		{"demo-series", no_argument, NULL, 'S'},
 		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_config cfg;
 	struct fk_error err = {0};
-	bool demo = false;
+	struct series_report imp;
+	struct grade_report grade;
+	bool demo = false, demo_series = false;
 	app_t *app;
 	int c, cur = 0, latest = 0;
 	int64_t regions = 0;
@@ -46,18 +51,25 @@ cmd_init(int argc, char **argv)
 		switch (c) {
 		case 'd': snprintf(cfg.db, sizeof cfg.db, "%s", optarg); break;
 		case 'D': demo = true; break;
+		case 'S': demo_series = true; break;
 		case 'c': break;
 		case 'h':
-			printf("usage: fangkong init --db FILE [--demo]\n\n"
+			printf("usage: fangkong init --db FILE [--demo [--demo-series]]\n\n"
 			       "Create the database FILE if absent and apply every migration;\n"
 			       "load the administrative division code lists.  --demo adds a demo\n"
-			       "institute (departments, 300 people) and one login per role.\n");
+			       "institute (departments, 300 people) and one login per role;\n"
+			       "--demo-series also imports the 2020 case series of Hubei and\n"
+			       "Beijing (canghailan, built in) and grades 2020 (make run does).\n");
 			return 0;
 		default: return 2;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "fangkong init: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (demo_series && !demo) {
+		fprintf(stderr, "fangkong init: --demo-series goes with --demo\n");
 		return 2;
 	}
 	if (open_app(&cfg, &app))
@@ -73,6 +85,15 @@ cmd_init(int argc, char **argv)
 		app_close(app);
 		return 1;
 	}
+	if (demo_series) {
+		int rc = app_demo_series(app, &imp, &grade, &err);
+		series_report_free(&imp);
+		if (rc) {
+			fprintf(stderr, "fangkong init: demo series: %s\n", err.message);
+			app_close(app);
+			return 1;
+		}
+	}
 	app_close(app);
 	printf("%s: schema version %d, %lld region codes\n", cfg.db, cur, (long long)regions);
 	if (demo) {
@@ -81,6 +102,10 @@ cmd_init(int argc, char **argv)
 			printf("  %-9s / %-20s %s\n", app_demo_logins[i].username,
 			       app_demo_logins[i].password, app_demo_logins[i].what);
 	}
+	if (demo_series)
+		printf("demo case series (Hubei and Beijing, 2020): %lld regions graded over %lld "
+		       "days, %lld changes of level\n",
+		       (long long)grade.regions, (long long)grade.days, (long long)grade.changes);
 	return 0;
 }
 
