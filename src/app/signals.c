@@ -116,11 +116,13 @@ run_detector(const struct detect_request *q, const double *obs, size_t n, int32_
 			   (q->method == DETECT_EARS_C3 ? 4 : 0);
 		if (from_i < earliest)
 			from_i = earliest;
-		if (from_i > to_i)
+		if (from_i > to_i) {
+			char d[DATE_STR_LEN];
 			return fk_error_set(err, FK_EINVAL, "from",
-					    "the series is too short for a %d-day baseline "
-					    "before %s",
-					    q->baseline, "the last day");
+					    "the series starts on %s: too few days before to for "
+					    "EARS C%d with a %d-day baseline",
+					    date_format(first, d), (int)q->method, q->baseline);
+		}
 		o.range_from = from_i;
 		o.range_to = to_i;
 		rc = detect_ears(obs, n, &o, out->points, &n_out, err);
@@ -155,8 +157,8 @@ run_detector(const struct detect_request *q, const double *obs, size_t n, int32_
 		if (m == 0 || from_w > m) {
 			free(wk);
 			free(wd);
-			return fk_error_set(err, FK_EINVAL, "from", "no whole week from %s",
-					    "from to to");
+			return fk_error_set(err, FK_EINVAL, "from",
+					    "no whole week between from and to");
 		}
 		if (from_w < (size_t)(52 * o.b + o.w + 1))
 			from_w = (size_t)(52 * o.b + o.w + 1);

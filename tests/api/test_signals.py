@@ -240,6 +240,9 @@ class SignalsTest(fk.ServerTestCase):
                              ("region=110105&method=farrington&b=0", "b")):
             r = o.get("/api/v1/analytics/detect?" + query)
             self.assertError(r, 400, field=field)
+        r = o.get("/api/v1/analytics/detect?region=110105&to=2020-04-05")
+        self.assertError(r, 400, field="from")
+        self.assertIn("starts on 2020-04-01", r.json()["error"]["message"])
         r = o.get("/api/v1/analytics/detect?region=650000")
         self.assertError(r, 404, field="region")
         r = o.post("/api/v1/analytics/detect/run", {"date": "2020-02-30"})
