@@ -52,6 +52,26 @@ class DemoSeriesTest(fk.ServerTestCase):
         seg = r.json()["fit"]["segments"]
         self.assertGreater(seg[0]["r0"], seg[1]["r0"])
 
+    def test_detection_on_the_real_series(self):
+        # Wuhan's 13,436 on 2020-02-13 (clinical diagnoses added at once)
+        # is far above its EARS C2 bound
+        r = self.s["analyst"].get("/api/v1/analytics/detect?region=420100&from=2020-02-01"
+                                  "&to=2020-02-20")
+        self.assertStatus(r, 200)
+        day = {x["date"]: x for x in r.json()["items"]}
+        self.assertTrue(day["2020-02-13"]["alarm"], day["2020-02-13"])
+        self.assertEqual(day["2020-02-13"]["observed"], 13436)
+        # the daily run of that date stores it as a signal for Hubei's official
+        r = self.s["office"].post("/api/v1/analytics/detect/run", {"date": "2020-02-13"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["regions_checked"], 33)
+        wuhan = [x for x in r.json()["signals"] if x["region_code"] == "420100"]
+        self.assertEqual(len(wuhan), 1, r.json()["signals"])
+        self.assertEqual(wuhan[0]["region_name"], "武汉市")
+        # the Beijing official sees no Hubei signal
+        mine = self.s["official"].get("/api/v1/analytics/signals?from=2020-02-13").json()["items"]
+        self.assertFalse([x for x in mine if x["region_code"].startswith("42")])
+
     def test_demo_series_needs_the_demo(self):
         other = self.server.db + "-2"
         r = self.server.cli("init", "--db", other, "--demo-series")
