@@ -18,8 +18,10 @@ static int
 open_app(const struct cli_config *cfg, app_t **app)
 {
 	struct fk_error err = {0};
+	/* a quarter of the HTTP workers may run SEIR fits at once */
 	struct app_options opt = {.session_ttl_s = cfg->session_ttl_hours * 3600,
-				  .batch_max = cfg->batch_max};
+				  .batch_max = cfg->batch_max,
+				  .fits_max = cfg->threads >= 8 ? cfg->threads / 4 : 1};
 	int rc = app_open(cfg->db, &opt, app, &err);
 	if (rc)
 		fprintf(stderr, "fangkong: %s: %s\n", cfg->db,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/forecast.h"
 #include "http_impl.h"
 
 #define MAX_ROUTES 96
@@ -162,6 +163,10 @@ metrics_render(app_t *app, size_t *len)
 	}
 	emit(&o, "fangkong_store_batch_size_sum %llu\nfangkong_store_batch_size_count %llu\n",
 	     (unsigned long long)st.jobs, (unsigned long long)st.batches);
+	emit(&o, "# HELP fangkong_seir_fits_running SEIR fits running now (at most %d).\n"
+		 "# TYPE fangkong_seir_fits_running gauge\n"
+		 "fangkong_seir_fits_running %d\n",
+	     app_seir_fits_max(app), app_seir_fits_running(app));
 	if (o.oom) {
 		free(o.p);
 		return NULL;
