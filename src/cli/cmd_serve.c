@@ -196,6 +196,8 @@ cmd_serve(int argc, char **argv)
 	}
 	hopt.listen = cfg.listen;
 	hopt.threads = cfg.threads;
+	/* as many analysis threads as the app runs SEIR fits at once */
+	hopt.analysis_threads = cfg.threads >= 8 ? cfg.threads / 4 : 1;
 	hopt.web_dir = cfg.web_dir[0] ? cfg.web_dir : NULL;
 	hopt.log_requests = !cfg.quiet;
 	if (http_start(app, &hopt, &srv, &err)) {

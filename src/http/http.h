@@ -18,6 +18,8 @@ struct http_options {
 	const char *web_dir;   /* serve pages from here instead of the binary */
 	int timeout_s;         /* idle connection timeout; 0 = 30 */
 	int log_requests;      /* one line per request on stderr */
+	int analysis_threads;  /* threads running long analyses (routes flagged
+				  ROUTE_OFFLOAD) off the workers; 0 = 2 */
 };
 
 /* Start serving.  The server borrows app until http_stop().  Returns 0

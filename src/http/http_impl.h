@@ -24,6 +24,10 @@ typedef void (*http_handler_fn)(struct http_req *r);
 #define ROUTE_LARGE_BODY 0x2 /* body up to HTTP_BODY_MAX_LARGE */
 #define ROUTE_RAW_BODY 0x4   /* body is not JSON (CSV) */
 #define ROUTE_SERIES_BODY 0x8 /* body up to HTTP_BODY_MAX_SERIES */
+#define ROUTE_OFFLOAD 0x10    /* the handler computes for seconds: it runs on
+				 the analysis threads while the connection is
+				 suspended, so no worker (and none of the
+				 connections it serves) waits for it */
 
 /* A route: method and pattern ("/api/v1/people/{id}"), who may call it
  * (a mask of ROLE_BIT()s; 0 with no ROUTE_PUBLIC means nobody: the
@@ -72,6 +76,9 @@ struct http_req {
 	int retry_after;
 	bool replied;
 	const char *route_label;
+	bool offload;                    /* dispatch: run the handler on the pool */
+	bool resumed;                    /* answered by the pool, not yet sent */
+	struct http_req *next_job;       /* the analysis queue */
 };
 
 /* ---- replies (server.c) ----------------------------------------------- */
@@ -224,5 +231,7 @@ void metrics_init(void);
 void metrics_record(int route_idx, int status, uint64_t micros);
 /* Prometheus text exposition into a malloc'd buffer. */
 char *metrics_render(app_t *app, size_t *len);
+/* Requests waiting for an analysis thread, and running on one (server.c). */
+void http_analysis_counts(int *queued, int *running);
 
 #endif

@@ -163,6 +163,19 @@ metrics_render(app_t *app, size_t *len)
 	}
 	emit(&o, "fangkong_store_batch_size_sum %llu\nfangkong_store_batch_size_count %llu\n",
 	     (unsigned long long)st.jobs, (unsigned long long)st.batches);
+	{
+		int queued = 0, running = 0;
+		http_analysis_counts(&queued, &running);
+		emit(&o, "# HELP fangkong_http_analyses_queued Long analyses waiting for an "
+			 "analysis thread.\n"
+			 "# TYPE fangkong_http_analyses_queued gauge\n"
+			 "fangkong_http_analyses_queued %d\n"
+			 "# HELP fangkong_http_analyses_running Long analyses running on the "
+			 "analysis threads.\n"
+			 "# TYPE fangkong_http_analyses_running gauge\n"
+			 "fangkong_http_analyses_running %d\n",
+		     queued, running);
+	}
 	emit(&o, "# HELP fangkong_seir_fits_running SEIR fits running now (at most %d).\n"
 		 "# TYPE fangkong_seir_fits_running gauge\n"
 		 "fangkong_seir_fits_running %d\n",

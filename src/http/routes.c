@@ -821,8 +821,8 @@ const struct route http_routes[] = {
 	{"POST", "/api/v1/analytics/signals/{id}/ack", R(OFFICIAL) | R(OFFICE) | R(DEPT_HEAD), 0,
 	 h_signal_ack, "analytics.signal_ack"},
 	/* SEIR fit and forecast of a region's series (routes_seir.c) */
-	{"GET", "/api/v1/analytics/seir", R(OFFICIAL) | R(ANALYST) | R(OFFICE), 0, h_analytics_seir,
-	 "analytics.seir"},
+	{"GET", "/api/v1/analytics/seir", R(OFFICIAL) | R(ANALYST) | R(OFFICE), ROUTE_OFFLOAD,
+	 h_analytics_seir, "analytics.seir"},
 };
 
 const size_t http_routes_count = sizeof http_routes / sizeof http_routes[0];

@@ -6,10 +6,19 @@
  *
  * Threads: MHD runs an epoll thread pool; a handler runs on a pool
  * thread and may block on the store's writer (group commit), which is
- * why the pool is larger than the core count.
+ * why the pool is larger than the core count.  A worker serves the
+ * connections it accepted one request at a time, so a handler that
+ * computes for seconds (a route flagged ROUTE_OFFLOAD: the SEIR fit)
+ * would hold them all: such a request's connection is suspended and its
+ * handler runs on one of a few analysis threads, which resume the
+ * connection with the reply.  The analysis queue is bounded; beyond it
+ * the request is 503 at once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,13 +31,41 @@
 #include "app/embedded.h"
 #include "http_impl.h"
 
+/* Most analysis threads, and most requests waiting for one. */
+#define ANALYSIS_THREADS_MAX 64
+#define ANALYSIS_QUEUE_MAX 64
+
+/* The analysis threads and their queue (of suspended connections). */
+struct analysis_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t threads[ANALYSIS_THREADS_MAX];
+	int n_threads;
+	struct http_req *head, *tail; /* by next_job */
+	int queued;
+	bool stop;
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	app_t *app;
 	char *web_dir;
 	int port;
 	int log_requests;
+	struct analysis_pool pool;
 };
+
+/* For /metrics: one server per process.  analyses_unsent: answered by
+ * an analysis thread, their connection resumed, the reply not yet sent
+ * (a stopping server waits for them). */
+static atomic_int analyses_queued, analyses_running, analyses_unsent;
+
+void
+http_analysis_counts(int *queued, int *running)
+{
+	*queued = atomic_load(&analyses_queued);
+	*running = atomic_load(&analyses_running);
+}
 
 static const char csp[] =
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -314,7 +351,114 @@ dispatch(struct http_req *r)
 			return;
 		}
 	}
+	if (rt->flags & ROUTE_OFFLOAD) {
+		r->offload = true; /* on_request hands it to an analysis thread */
+		return;
+	}
 	rt->handler(r);
+}
+
+/* ---- the analysis threads ------------------------------------------------------ */
+
+static void *
+analysis_main(void *arg)
+{
+	struct analysis_pool *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct http_req *r;
+
+		while (p->head == NULL && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->head == NULL)
+			break; /* stopping, and every queued request is answered */
+		r = p->head;
+		p->head = r->next_job;
+		if (p->head == NULL)
+			p->tail = NULL;
+		p->queued--;
+		atomic_fetch_sub(&analyses_queued, 1);
+		pthread_mutex_unlock(&p->mu);
+
+		atomic_fetch_add(&analyses_running, 1);
+		r->route->handler(r);
+		if (!r->replied)
+			http_reply_fail(r, 500, "internal", "", "the analysis gave no answer");
+		atomic_fetch_sub(&analyses_running, 1);
+		r->resumed = true;
+		atomic_fetch_add(&analyses_unsent, 1);
+		/* from here r belongs to MHD again (it may free it at once) */
+		MHD_resume_connection(r->conn);
+
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Suspend r's connection and queue r for an analysis thread; -1 (not
+ * suspended) if the queue is full or the server is stopping.  The
+ * connection is suspended under the queue's lock, before any thread can
+ * take r and resume it. */
+static int
+analysis_submit(struct http_server *srv, struct http_req *r)
+{
+	struct analysis_pool *p = &srv->pool;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->stop || p->n_threads == 0 || p->queued >= ANALYSIS_QUEUE_MAX) {
+		pthread_mutex_unlock(&p->mu);
+		return -1;
+	}
+	MHD_suspend_connection(r->conn);
+	r->next_job = NULL;
+	if (p->tail)
+		p->tail->next_job = r;
+	else
+		p->head = r;
+	p->tail = r;
+	p->queued++;
+	atomic_fetch_add(&analyses_queued, 1);
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+static int
+analysis_start(struct analysis_pool *p, int n)
+{
+	sigset_t all, old;
+
+	if (pthread_mutex_init(&p->mu, NULL))
+		return -1;
+	if (pthread_cond_init(&p->cv, NULL)) {
+		pthread_mutex_destroy(&p->mu);
+		return -1;
+	}
+	/* the threads take no signals: SIGTERM and SIGINT stay with serve */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (p->n_threads = 0; p->n_threads < n; p->n_threads++)
+		if (pthread_create(&p->threads[p->n_threads], NULL, analysis_main, p))
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return p->n_threads > 0 ? 0 : -1;
+}
+
+/* Answer what is queued, then join the threads. */
+static void
+analysis_stop(struct analysis_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->n_threads; i++)
+		pthread_join(p->threads[i], NULL);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	p->n_threads = 0;
 }
 
 static void
@@ -400,6 +544,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	}
 	if (!r->replied)
 		dispatch(r);
+	if (r->offload) {
+		r->offload = false;
+		if (analysis_submit(srv, r) == 0)
+			return MHD_YES; /* resumed with the reply by an analysis thread */
+		r->retry_after = 5;
+		http_reply_fail(r, 503, "unavailable", "",
+				"too many analyses are waiting: try again in a few seconds");
+	}
 	resp = MHD_create_response_from_buffer(r->reply_len, r->reply ? r->reply : (void *)"",
 					       r->reply ? MHD_RESPMEM_MUST_FREE
 							: MHD_RESPMEM_PERSISTENT);
@@ -425,6 +577,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (r == NULL)
 		return;
+	if (r->resumed)
+		atomic_fetch_sub(&analyses_unsent, 1);
 	us = now_us() - r->start_us;
 	idx = r->route ? (int)(r->route - http_routes) : r->route_label ? -1 : -2;
 	metrics_record(idx, r->status, us);
@@ -530,8 +684,17 @@ http_start(app_t *app, const struct http_options *opt, http_server_t **out, stru
 		return fk_error_set(err, FK_ENOMEM, "", NULL);
 	}
 	metrics_init();
+	{
+		int n = opt->analysis_threads > 0 ? opt->analysis_threads : 2;
+		if (analysis_start(&s->pool, n < ANALYSIS_THREADS_MAX ? n : ANALYSIS_THREADS_MAX)) {
+			free(s->web_dir);
+			free(s);
+			return fk_error_set(err, FK_EIO, "", "cannot start the analysis threads");
+		}
+	}
 	s->daemon = MHD_start_daemon(
-		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+		NULL, NULL,
 		on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opt->threads > 0 ? opt->threads : 4),
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(opt->timeout_s > 0 ? opt->timeout_s : 30),
@@ -540,6 +703,7 @@ http_start(app_t *app, const struct http_options *opt, http_server_t **out, stru
 		unescape, NULL,
 		MHD_OPTION_END);
 	if (s->daemon == NULL) {
+		analysis_stop(&s->pool);
 		free(s->web_dir);
 		free(s);
 		return fk_error_set(err, FK_EIO, "listen",
@@ -563,8 +727,14 @@ http_stop(http_server_t *s)
 {
 	if (s == NULL)
 		return;
-	/* stop accepting first, then let requests in flight finish */
+	/* stop accepting first, answer the analyses (their connections are
+	 * suspended: MHD cannot stop with suspended connections), then let
+	 * requests in flight finish */
 	MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+	analysis_stop(&s->pool);
+	/* the last answers go out on the workers: up to ten seconds for them */
+	for (int i = 0; i < 1000 && atomic_load(&analyses_unsent) > 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	MHD_stop_daemon(s->daemon);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
