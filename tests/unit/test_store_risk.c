@@ -29,39 +29,13 @@
 
 #include "core/date.h"
 #include "store/store.h"
+#include "store_fixture.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define NOW 1700000000LL
 #define D0 18300 /* 2020-02-08 */
 
-/* ---- scratch databases ------------------------------------------------ */
-
-static void
-mkdir_p(const char *dir)
-{
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			(void)mkdir(buf, 0777);
-			*p = '/';
-		}
-	}
-	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-		fail_msg("cannot create %s: %s", buf, strerror(errno));
-}
-
-static void
-remove_db(const char *path)
-{
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char buf[600];
-	for (size_t i = 0; i < ARRAY_LEN(suffix); i++) {
-		snprintf(buf, sizeof buf, "%s%s", path, suffix[i]);
-		(void)unlink(buf);
-	}
-}
+/* ---- the fixture (store_fixture.h opens the database) ------------------ */
 
 struct fixture {
 	char path[512];
@@ -72,29 +46,7 @@ struct fixture {
 
 #define FX(state) ((struct fixture *)*(state))
 
-/* ---- write jobs ----------------------------------------------------------- */
-
-typedef int (*tx_fn)(store_tx_t *tx, void *arg);
-struct call {
-	tx_fn fn;
-	void *arg;
-};
-
-static int
-call_job(store_tx_t *tx, void *arg, struct fk_error *err)
-{
-	struct call *c = arg;
-	(void)err;
-	return c->fn(tx, c->arg);
-}
-
-static int
-run(store_t *s, tx_fn fn, void *arg)
-{
-	struct fk_error err = {0};
-	struct call c = {fn, arg};
-	return store_write(s, call_job, &c, &err);
-}
+/* ---- write jobs (run() is store_fixture.h's) ------------------------------ */
 
 static int j_region(store_tx_t *tx, void *a) { return store_tx_region_put(tx, a); }
 static int j_dept(store_tx_t *tx, void *a) { return store_tx_department_insert(tx, a, NULL); }
@@ -144,23 +96,10 @@ add_dept(struct fixture *f, const char *name, int64_t parent, char *path, size_t
 static int
 setup(void **state)
 {
-	static atomic_int counter;
 	struct fixture *f = calloc(1, sizeof *f);
-	struct fk_error err = {0};
-	const char *dir = getenv("FANGKONG_TEST_TMP");
-	int from, to;
 
 	assert_non_null(f);
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	mkdir_p(dir);
-	snprintf(f->path, sizeof f->path, "%s/fk-test-risk-%ld-%d.db", dir, (long)getpid(),
-		 atomic_fetch_add(&counter, 1));
-	remove_db(f->path);
-	if (store_open(f->path, NULL, &f->s, &err) != 0)
-		fail_msg("store_open: %s", err.message);
-	if (store_migrate(f->s, &from, &to, &err) != 0)
-		fail_msg("store_migrate: %s", err.message);
+	f->s = fixture_store_open("risk", f->path, sizeof f->path);
 	for (size_t i = 0; i < ARRAY_LEN(regions); i++)
 		assert_int_equal(run(f->s, j_region, (void *)&regions[i]), 0);
 	f->dept_root = add_dept(f, "Physics", 0, f->path_root, sizeof f->path_root);
@@ -175,8 +114,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 	if (f) {
-		store_close(f->s);
-		remove_db(f->path);
+		fixture_store_close(f->s, f->path);
 		free(f);
 	}
 	return 0;
