@@ -44,15 +44,13 @@ fixture_remove_db(const char *path)
 	}
 }
 
-/* Open a fresh, migrated database named after tag into path (cap bytes). */
-static inline store_t *
-fixture_store_open(const char *tag, char *path, size_t cap)
+/* A fresh, absent database path named after tag in the scratch
+ * directory, into path (cap bytes). */
+static inline void
+fixture_temp_path(const char *tag, char *path, size_t cap)
 {
 	static atomic_int counter;
-	struct fk_error err = {0};
 	const char *dir = getenv("FANGKONG_TEST_TMP");
-	store_t *s = NULL;
-	int from, to;
 
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/tmp";
@@ -60,6 +58,17 @@ fixture_store_open(const char *tag, char *path, size_t cap)
 	snprintf(path, cap, "%s/fk-test-%s-%ld-%d.db", dir, tag, (long)getpid(),
 		 atomic_fetch_add(&counter, 1));
 	fixture_remove_db(path);
+}
+
+/* Open a fresh, migrated database named after tag into path (cap bytes). */
+static inline store_t *
+fixture_store_open(const char *tag, char *path, size_t cap)
+{
+	struct fk_error err = {0};
+	store_t *s = NULL;
+	int from, to;
+
+	fixture_temp_path(tag, path, cap);
 	if (store_open(path, NULL, &s, &err) != 0)
 		fail_msg("store_open: %s", err.message);
 	if (store_migrate(s, &from, &to, &err) != 0)

@@ -29,51 +29,18 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store_fixture.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define NOW 1700000000LL
 
 /* ---- scratch databases ------------------------------------------------ */
 
-static void
-mkdir_p(const char *dir)
-{
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			(void)mkdir(buf, 0777);
-			*p = '/';
-		}
-	}
-	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-		fail_msg("cannot create %s: %s", buf, strerror(errno));
-}
-
-static void
-remove_db(const char *path)
-{
-	char buf[600];
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	for (size_t i = 0; i < ARRAY_LEN(suffix); i++) {
-		snprintf(buf, sizeof buf, "%s%s", path, suffix[i]);
-		(void)unlink(buf);
-	}
-}
-
 /* A fresh, absent database path in the scratch directory. */
 static void
 temp_db_path(char *buf, size_t cap)
 {
-	static atomic_int counter;
-	const char *dir = getenv("FANGKONG_TEST_TMP");
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	mkdir_p(dir);
-	snprintf(buf, cap, "%s/fk-test-store-%ld-%d.db", dir, (long)getpid(),
-		 atomic_fetch_add(&counter, 1));
-	remove_db(buf);
+	fixture_temp_path("store", buf, cap);
 }
 
 struct fixture {
@@ -135,7 +102,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 	if (f) {
 		store_close(f->s);
-		remove_db(f->path);
+		fixture_remove_db(f->path);
 		free(f);
 	}
 	return 0;
@@ -378,7 +345,7 @@ test_migrate_refuses_newer_schema(void **state)
 	assert_int_equal(store_schema_version(s, &current, &latest), 0);
 	assert_int_equal(current, 999);
 	store_close(s);
-	remove_db(path);
+	fixture_remove_db(path);
 }
 
 static void
@@ -460,7 +427,7 @@ test_open_location_reads_see_writes(void **state)
 		if (at >= sizeof failures)
 			at = sizeof failures - 1;
 	}
-	remove_db(path);
+	fixture_remove_db(path);
 	if (failures[0])
 		fail_msg("locations where reads miss the writes:%s", failures);
 }
@@ -1779,7 +1746,7 @@ test_group_commit_batch_max(void **state)
 			assert_int_equal(person_exists(s, j->id), j->mode == GC_OK);
 		}
 	store_close(s);
-	remove_db(path);
+	fixture_remove_db(path);
 }
 
 /* ---- durability and other connections ------------------------------- */
