@@ -182,6 +182,8 @@ void h_series_list(struct http_req *r);
 void h_series_import(struct http_req *r);
 /* routes_analytics.c */
 void h_analytics_rt(struct http_req *r);
+/* routes.c */
+void h_regions_search(struct http_req *r);
 void h_analytics_detect(struct http_req *r);
 /* routes_signals.c */
 void h_detect_run(struct http_req *r);

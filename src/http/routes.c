@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "http_impl.h"
 
 #define R(x) ROLE_BIT(ROLE_##x)
@@ -692,6 +693,55 @@ h_region_get(struct http_req *r)
 				  "level", g.level, "parent_code", g.parent_code, "source", g.source));
 }
 
+/* Regions by code prefix or part of the name, for pickers; with the
+ * parent's name (a municipality's for its districts), which tells the
+ * two 朝阳区 apart. */
+void
+h_regions_search(struct http_req *r)
+{
+	const char *q = http_query(r, "q");
+	region_t *items = NULL;
+	size_t n = 0;
+	long long limit;
+	json_t *arr;
+	int rc;
+
+	if (http_query_int(r, "limit", 20, 1, 100, &limit))
+		return;
+	if (q == NULL || q[0] == '\0' || strlen(q) > 64 || !text_utf8_valid(q, strlen(q))) {
+		http_reply_fail(r, 400, "invalid", "q", "q is 1 to 64 bytes of text");
+		return;
+	}
+	rc = store_region_search(app_store(r->app), q, (int)limit, &items, &n);
+	if (rc) {
+		http_reply_error(r, rc, NULL);
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		region_t p;
+		const char *parent = "";
+		if (items[i].parent_code[0] &&
+		    store_region_get(app_store(r->app), items[i].parent_code, &p) == 0) {
+			/* a municipality's districts sit under a placeholder city
+			 * (市辖区, 县): name the municipality instead */
+			region_t gp;
+			parent = p.name;
+			if ((strcmp(p.name, "市辖区") == 0 || strcmp(p.name, "县") == 0) &&
+			    p.parent_code[0] &&
+			    store_region_get(app_store(r->app), p.parent_code, &gp) == 0) {
+				snprintf(p.name, sizeof p.name, "%s", gp.name);
+			}
+		}
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s}", "code",
+						     items[i].code, "name", items[i].name, "level",
+						     items[i].level, "parent_code", items[i].parent_code,
+						     "parent_name", parent));
+	}
+	free(items);
+	http_reply_json(r, 200, json_pack("{s:o}", "items", arr));
+}
+
 /* ---- the table ------------------------------------------------------------------ */
 
 const struct route http_routes[] = {
@@ -725,6 +775,7 @@ const struct route http_routes[] = {
 	{"GET", "/api/v1/audit", R(ADMIN), 0, h_audit, "audit.list"},
 	{"GET", "/api/v1/settings", R(ADMIN), 0, h_settings_get, "settings.get"},
 	{"PUT", "/api/v1/settings", R(ADMIN), 0, h_settings_put, "settings.update"},
+	{"GET", "/api/v1/regions", ANY_ROLE, 0, h_regions_search, "regions.search"},
 	{"GET", "/api/v1/regions/{code}", ANY_ROLE, 0, h_region_get, "regions.get"},
 
 	/* daily health monitoring (routes_daily.c) */

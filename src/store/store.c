@@ -277,6 +277,8 @@ store_backend(const store_t *s)
 
 int store_region_get(store_t *s, const char *code, region_t *out)
 { return s->ops->region_get(s->drv, code, out); }
+int store_region_search(store_t *s, const char *q, int limit, region_t **out, size_t *n)
+{ return s->ops->region_search(s->drv, q, limit, out, n); }
 int store_region_count(store_t *s, int64_t *out)
 { return s->ops->region_count(s->drv, out); }
 int store_tx_region_put(store_tx_t *tx, const region_t *r)

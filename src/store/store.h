@@ -101,6 +101,10 @@ typedef struct region {
 
 int store_region_get(store_t *s, const char *code, region_t *out) FK_MUST_CHECK;
 int store_region_count(store_t *s, int64_t *out) FK_MUST_CHECK;
+/* Regions whose code starts with q or whose name holds q: provinces,
+ * then cities, then counties, each by code; at most limit (1..100). */
+int store_region_search(store_t *s, const char *q, int limit, region_t **out,
+			size_t *n) FK_MUST_CHECK;
 /* Insert or keep (a code already present is left as it is). */
 int store_tx_region_put(store_tx_t *tx, const region_t *r) FK_MUST_CHECK;
 

@@ -33,6 +33,7 @@ struct store_ops {
 	void (*rollback)(void *drv);
 
 	int (*region_get)(void *drv, const char *code, region_t *out);
+	int (*region_search)(void *drv, const char *q, int limit, region_t **out, size_t *n);
 	int (*region_count)(void *drv, int64_t *out);
 	int (*tx_region_put)(void *drv, const region_t *r);
 	int (*tx_region_exists)(void *drv, const char *code, bool *out);

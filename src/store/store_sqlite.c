@@ -21,6 +21,7 @@
 
 enum stmt_id {
 	ST_REGION_GET,
+	ST_REGION_SEARCH,
 	ST_REGION_COUNT,
 	ST_REGION_PUT,
 	ST_DEPT_GET,
@@ -119,6 +120,10 @@ _Static_assert(ST_COUNT <= SQ_MAIN_ST_MAX, "raise SQ_MAIN_ST_MAX");
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_REGION_GET] = "SELECT code, name, level, parent_code, source FROM regions WHERE code = ?1",
+	[ST_REGION_SEARCH] = "SELECT code, name, level, parent_code, source FROM regions"
+			     " WHERE substr(code, 1, length(?1)) = ?1 OR instr(name, ?1) > 0"
+			     " ORDER BY CASE level WHEN 'province' THEN 0 WHEN 'city' THEN 1"
+			     " ELSE 2 END, code LIMIT ?2",
 	[ST_REGION_COUNT] = "SELECT count(*) FROM regions",
 	[ST_REGION_PUT] = "INSERT INTO regions(code, name, level, parent_code, source) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(code) DO NOTHING",
@@ -592,6 +597,43 @@ sq_region_get(void *drv, const char *code, region_t *out)
 		rc = rc == SQLITE_DONE ? FK_ENOTFOUND : map_rc(rc);
 	}
 	done(st);
+	reader_put(d, c);
+	return rc;
+}
+
+static int collect(sqlite3_stmt *st, size_t elem, sq_row_fn row, void **out, size_t *n);
+
+static void
+region_row(sqlite3_stmt *st, void *elem)
+{
+	region_t *out = elem;
+	col_text(st, 0, out->code, sizeof out->code);
+	col_text(st, 1, out->name, sizeof out->name);
+	col_text(st, 2, out->level, sizeof out->level);
+	col_text(st, 3, out->parent_code, sizeof out->parent_code);
+	col_text(st, 4, out->source, sizeof out->source);
+}
+
+static int
+sq_region_search(void *drv, const char *q, int limit, region_t **out, size_t *n)
+{
+	struct drv *d = drv;
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (q == NULL || q[0] == '\0' || limit < 1 || limit > 100)
+		return FK_EINVAL;
+	c = reader_get(d);
+	if (c == NULL || (st = stmt(c, ST_REGION_SEARCH)) == NULL) {
+		unuse(d, false, c);
+		return FK_EIO;
+	}
+	bind_text(st, 1, q);
+	sqlite3_bind_int(st, 2, limit);
+	rc = collect(st, sizeof **out, region_row, (void **)out, n);
 	reader_put(d, c);
 	return rc;
 }
@@ -2156,6 +2198,7 @@ const struct store_ops store_sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.region_get = sq_region_get,
+	.region_search = sq_region_search,
 	.region_count = sq_region_count,
 	.tx_region_put = sq_tx_region_put,
 	.tx_region_exists = sq_tx_region_exists,

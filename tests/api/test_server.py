@@ -295,6 +295,31 @@ class ServerTest(fk.ServerTestCase):
         self.assertError(self.s["staff"].get("/api/v1/regions/119999"), 404, "not_found")
         self.assertIn(self.s["staff"].get("/api/v1/regions/12ab56").status, (400, 404))
 
+    def test_region_search(self):
+        # by part of the name: the two 朝阳区 told apart by their parents
+        r = self.s["analyst"].get("/api/v1/regions?q=%E6%9C%9D%E9%98%B3%E5%8C%BA")  # 朝阳区
+        self.assertStatus(r, 200)
+        found = {(x["code"], x["parent_name"]) for x in r.json()["items"]}
+        self.assertIn(("110105", "北京市"), found)
+        self.assertIn(("220104", "长春市"), found)
+        # by a code prefix: provinces first, then cities, then counties
+        items = self.s["staff"].get("/api/v1/regions?q=4201&limit=100").json()["items"]
+        self.assertEqual(items[0]["code"], "420100")
+        self.assertTrue(all(x["code"].startswith("4201") for x in items))
+        levels = [x["level"] for x in items]
+        self.assertEqual(levels, sorted(levels, key=["province", "city", "county"].index))
+        items = self.s["staff"].get("/api/v1/regions?q=%E6%B9%96%E5%8C%97").json()["items"]  # 湖北
+        self.assertEqual((items[0]["code"], items[0]["level"]), ("420000", "province"))
+        self.assertEqual(len(self.s["staff"].get("/api/v1/regions?q=42&limit=3").json()["items"]),
+                         3)
+        self.assertEqual(self.s["staff"].get("/api/v1/regions?q=zzzz").json()["items"], [])
+        for query, field in (("", "q"), ("?q=", "q"), ("?q=" + "1" * 65, "q"),
+                             ("?q=42&limit=0", "limit"), ("?q=42&limit=101", "limit")):
+            with self.subTest(query=query):
+                self.assertError(self.s["staff"].get("/api/v1/regions" + query), 400,
+                                 field=field)
+        self.assertError(self.req("GET", "/api/v1/regions?q=42"), 401)
+
     # ---- who may call what ------------------------------------------------
 
     def route_table(self):
@@ -330,6 +355,7 @@ class ServerTest(fk.ServerTestCase):
             ("GET", "/api/v1/settings", None, {"admin"}),
             ("PUT", "/api/v1/settings", {"org_name": "篡改"}, {"admin"}),
             ("GET", "/api/v1/regions/110108", None, ALL),
+            ("GET", "/api/v1/regions?q=110108", None, ALL),
         ]
 
     def send(self, session, method, path, body, headers=None):

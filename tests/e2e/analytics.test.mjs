@@ -355,6 +355,19 @@ describe('analytics in the browser', { timeout: 600000 }, () => {
     await switchLanguage('zh-CN');
   });
 
+  it('offers regions by name as the code is typed', async () => {
+    await page.fill('#region', '宜昌');
+    const opt = page.locator('#region-list option[value="420500"]');
+    await opt.waitFor({ state: 'attached' });
+    assert.equal(await opt.getAttribute('label') ?? await opt.evaluate((o) => o.label), '湖北省 宜昌市');
+    await page.fill('#region', '朝阳区');
+    await page.locator('#region-list option[value="110105"]').waitFor({ state: 'attached' });
+    const labels = await page.locator('#region-list option').evaluateAll((os) => os.map((o) => o.label));
+    assert.ok(labels.includes('北京市 朝阳区') && labels.includes('长春市 朝阳区'), `both 朝阳区: ${labels}`);
+    await page.fill('#region', REGION);
+    await page.locator('#region-name').getByText('湖北省 武汉市').waitFor();
+  });
+
   it('shows the API\'s error in place of each chart', async () => {
     const office = await apiLogin(t.server.base, 'office', 'office-demo-2020');
     const bad = await api(office, 'GET', `/analytics/rt?region=990000&from=${FROM}&to=${TO}`);

@@ -39,9 +39,9 @@
 			'ana.view.org': '本单位',
 			'ana.view.signals': '预警信号',
 			'ana.region.form': '地区和时间',
-			'ana.region.code': '地区代码（6 位）',
+			'ana.region.code': '地区（代码，或输入名称选择）',
 			'ana.region.unknown': '没有这个地区代码',
-			'ana.region.need': '请填写 6 位地区代码。',
+			'ana.region.need': '请填写 6 位地区代码，或输入名称后从列表中选择。',
 			'ana.range.bad': '请选择起止日期，起始日期不能晚于截止日期。',
 			'ana.from': '从',
 			'ana.to': '到',
@@ -155,9 +155,9 @@
 			'ana.view.org': 'Organisation',
 			'ana.view.signals': 'Signals',
 			'ana.region.form': 'Region and period',
-			'ana.region.code': 'Region code (6 digits)',
+			'ana.region.code': 'Region (code, or type a name to choose)',
 			'ana.region.unknown': 'No such region code',
-			'ana.region.need': 'Enter a 6-digit region code.',
+			'ana.region.need': 'Enter a 6-digit region code, or type a name and choose from the list.',
 			'ana.range.bad': 'Choose both dates, the first no later than the second.',
 			'ana.from': 'From',
 			'ana.to': 'To',
@@ -782,6 +782,36 @@
 
 	var nameSeq = 0;
 
+	/* Type a name (or part of a code): the regions that match, for the
+	 * input's list, "湖北省 武汉市" beside each code. */
+	var suggestSeq = 0;
+	var suggestTimer = 0;
+
+	function suggestRegions() {
+		var q = $('region').value.trim();
+		clearTimeout(suggestTimer);
+		if (!q || /^\d{6}$/.test(q))
+			return;
+		suggestTimer = setTimeout(async function () {
+			var my = ++suggestSeq;
+			var items = [];
+			try {
+				var g = await fk.get('/api/v1/regions?' + query({q: q, limit: 20}));
+				items = (g.body && g.body.items) || [];
+			} catch (e) {
+				items = [];
+			}
+			if (my !== suggestSeq)
+				return;
+			var list = $('region-list');
+			fk.clear(list);
+			items.forEach(function (x) {
+				list.appendChild(el('option', {value: x.code,
+					label: (x.parent_name ? x.parent_name + ' ' : '') + x.name}));
+			});
+		}, 150);
+	}
+
 	async function showRegionName() {
 		var code = $('region').value.trim();
 		var box = $('region-name');
@@ -1112,6 +1142,7 @@
 			});
 		});
 		$('region').addEventListener('input', showRegionName);
+		$('region').addEventListener('input', suggestRegions);
 		$('region-form').addEventListener('submit', function (ev) {
 			ev.preventDefault();
 			loadRegion();
