@@ -723,11 +723,13 @@ h_regions_search(struct http_req *r)
 		const char *parent = "";
 		if (items[i].parent_code[0] &&
 		    store_region_get(app_store(r->app), items[i].parent_code, &p) == 0) {
-			/* a municipality's districts sit under a placeholder city
-			 * (市辖区, 县): name the municipality instead */
+			/* a municipality's districts and a province's directly
+			 * administered cities sit under a placeholder (市辖区, 县,
+			 * 省直辖县级行政区划): name the municipality or province */
 			region_t gp;
 			parent = p.name;
-			if ((strcmp(p.name, "市辖区") == 0 || strcmp(p.name, "县") == 0) &&
+			if ((strcmp(p.name, "市辖区") == 0 || strcmp(p.name, "县") == 0 ||
+			     strstr(p.name, "直辖县级行政区划") != NULL) &&
 			    p.parent_code[0] &&
 			    store_region_get(app_store(r->app), p.parent_code, &gp) == 0) {
 				snprintf(p.name, sizeof p.name, "%s", gp.name);

@@ -302,6 +302,9 @@ class ServerTest(fk.ServerTestCase):
         found = {(x["code"], x["parent_name"]) for x in r.json()["items"]}
         self.assertIn(("110105", "北京市"), found)
         self.assertIn(("220104", "长春市"), found)
+        # a province's directly administered city: the province, not the placeholder
+        items = self.s["staff"].get("/api/v1/regions?q=429004").json()["items"]  # 仙桃市
+        self.assertEqual([(x["name"], x["parent_name"]) for x in items], [("仙桃市", "湖北省")])
         # by a code prefix: provinces first, then cities, then counties
         items = self.s["staff"].get("/api/v1/regions?q=4201&limit=100").json()["items"]
         self.assertEqual(items[0]["code"], "420100")

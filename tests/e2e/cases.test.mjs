@@ -210,6 +210,8 @@ describe('cases, contacts, observation, chains and the health code in the browse
     await page.goto(t.server.base + '/cases.html?id=' + caseId);
     await page.locator('#not-placed').waitFor();
     await page.click('#placement-details > summary');
+    // the form is filled on the details' toggle event, a task after the click
+    await page.waitForFunction(() => document.getElementById('pl-start').value !== '');
     assert.equal(await page.inputValue('#pl-category'), 'confirmed');
     assert.equal(await page.inputValue('#pl-start'), TODAY);
     await page.selectOption('#pl-type', 'designated_hospital');

@@ -242,6 +242,12 @@ describe('area risk and return to work in the browser', { timeout: 300000 }, () 
     }
     await page.selectOption('#filter-province', '');
     await page.waitForFunction(() => document.getElementById('filter-prefix').value === '');
+    // a name typed into the prefix offers the matching codes
+    await page.fill('#filter-prefix', '武汉');
+    const opt = page.locator('#filter-prefix-list option[value="420100"]');
+    await opt.waitFor({ state: 'attached' });
+    assert.equal(await opt.evaluate((o) => o.label), '湖北省 武汉市');
+    await page.fill('#filter-prefix', '');
   });
 
   it('lists 420106 as high with its reason, and opens its timeline', async (tc) => {

@@ -782,36 +782,6 @@
 
 	var nameSeq = 0;
 
-	/* Type a name (or part of a code): the regions that match, for the
-	 * input's list, "湖北省 武汉市" beside each code. */
-	var suggestSeq = 0;
-	var suggestTimer = 0;
-
-	function suggestRegions() {
-		var q = $('region').value.trim();
-		clearTimeout(suggestTimer);
-		if (!q || /^\d{6}$/.test(q))
-			return;
-		suggestTimer = setTimeout(async function () {
-			var my = ++suggestSeq;
-			var items = [];
-			try {
-				var g = await fk.get('/api/v1/regions?' + query({q: q, limit: 20}));
-				items = (g.body && g.body.items) || [];
-			} catch (e) {
-				items = [];
-			}
-			if (my !== suggestSeq)
-				return;
-			var list = $('region-list');
-			fk.clear(list);
-			items.forEach(function (x) {
-				list.appendChild(el('option', {value: x.code,
-					label: (x.parent_name ? x.parent_name + ' ' : '') + x.name}));
-			});
-		}, 150);
-	}
-
 	async function showRegionName() {
 		var code = $('region').value.trim();
 		var box = $('region-name');
@@ -1142,7 +1112,7 @@
 			});
 		});
 		$('region').addEventListener('input', showRegionName);
-		$('region').addEventListener('input', suggestRegions);
+		fk.suggestRegions($('region'), $('region-list'));
 		$('region-form').addEventListener('submit', function (ev) {
 			ev.preventDefault();
 			loadRegion();

@@ -237,6 +237,39 @@
 		return names.length ? names.join(' ') : null;
 	}
 
+	/*
+	 * Offer the regions matching what is typed into input (part of a
+	 * name, or the start of a code) as the options of the datalist list:
+	 * each option's value is the code, its label "湖北省 宜昌市".
+	 */
+	function suggestRegions(input, list) {
+		var seq = 0;
+		var timer = 0;
+		input.addEventListener('input', function () {
+			var q = input.value.trim();
+			clearTimeout(timer);
+			if (!q || /^\d{6}$/.test(q))
+				return;
+			timer = setTimeout(async function () {
+				var my = ++seq;
+				var items = [];
+				try {
+					var g = await get('/api/v1/regions?q=' + encodeURIComponent(q) + '&limit=20');
+					items = (g.body && g.body.items) || [];
+				} catch (e) {
+					items = [];
+				}
+				if (my !== seq)
+					return;
+				clear(list);
+				items.forEach(function (x) {
+					list.appendChild(el('option', {value: x.code,
+						label: (x.parent_name ? x.parent_name + ' ' : '') + x.name}));
+				});
+			}, 150);
+		});
+	}
+
 	/* ---- page frame: navigation and sign-out -------------------------- */
 
 	var NAV = [
@@ -376,6 +409,7 @@
 		text: text,
 		region: region,
 		regionName: regionName,
+		suggestRegions: suggestRegions,
 		toLogin: toLogin
 	});
 })();

@@ -1169,6 +1169,8 @@
 		});
 		window.addEventListener('popstate', route);
 		$('ov-code').addEventListener('input', showOvName);
+		fk.suggestRegions($('filter-prefix'), $('filter-prefix-list'));
+		fk.suggestRegions($('ov-code'), $('ov-code-list'));
 		$('override-form').addEventListener('submit', submitOverride);
 		$('grade-form').addEventListener('submit', submitGrade);
 		$('resp-form').addEventListener('submit', submitResponse);
