@@ -169,10 +169,12 @@ check_rate(double v, const char *field, struct fk_error *err)
 static int
 check_population(double n, struct fk_error *err)
 {
-	if (!isfinite(n) || n <= 0 || n > SEIR_POPULATION_MAX)
+	/* at least one person: a population of 1e-307 makes every state a
+	 * denormal that the integrator cannot step (found by the fuzzer) */
+	if (!isfinite(n) || n < SEIR_POPULATION_MIN || n > SEIR_POPULATION_MAX)
 		return fk_error_set(err, FK_EINVAL, "population",
-				    "must be a number of people above 0 and at most %g, not %g",
-				    SEIR_POPULATION_MAX, n);
+				    "must be a number of people from %g to %g, not %g",
+				    SEIR_POPULATION_MIN, SEIR_POPULATION_MAX, n);
 	return 0;
 }
 

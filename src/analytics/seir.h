@@ -51,6 +51,8 @@
 #define SEIR_DAYS_MAX 3650
 /* Largest population (the world, with room). */
 #define SEIR_POPULATION_MAX 1e10
+/* Smallest population: one person. */
+#define SEIR_POPULATION_MIN 1.0
 /* Largest rate beta, sigma or gamma, per day (a 15-minute mean stay). */
 #define SEIR_RATE_MAX 100.0
 /* Most forecast days, and most simulation draws of a forecast (its
@@ -62,7 +64,7 @@
 
 /* Model parameters.  Plain value; every field is read. */
 struct seir_params {
-	double population;		/* N, people: 0 < N <= SEIR_POPULATION_MAX */
+	double population;		/* N, people: 1 <= N <= SEIR_POPULATION_MAX */
 	double sigma;			/* 1 / mean latent period, per day, 0..SEIR_RATE_MAX */
 	double gamma;			/* 1 / mean infectious period, per day, 0..SEIR_RATE_MAX */
 	size_t n_change;		/* change points used, 0..SEIR_CHANGE_MAX */
@@ -85,7 +87,7 @@ struct seir_point {
  * and write the state at t = 0, 1, ..., days into out[0..days], which
  * the caller provides (days + 1 elements).
  *
- * Errors (FK_EINVAL, field named): population not in (0, 1e10]; a rate
+ * Errors (FK_EINVAL, field named): population not in [1, 1e10]; a rate
  * negative, above SEIR_RATE_MAX or not finite; change points not
  * increasing or not > 0, or more than SEIR_CHANGE_MAX; days not in
  * 1..SEIR_DAYS_MAX; e0 or i0 negative or e0 + i0 > population.

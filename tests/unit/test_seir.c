@@ -246,6 +246,8 @@ test_solve_refuses_bad_input(void **state)
 	    {"N NaN", "population", NAN, 0.5, 0.2, 0.1, 0, 1, 10, 0, 0},
 	    {"N inf", "population", INFINITY, 0.5, 0.2, 0.1, 0, 1, 10, 0, 0},
 	    {"N huge", "population", 1e11, 0.5, 0.2, 0.1, 0, 1, 10, 0, 0},
+	    {"N below one person", "population", 0.5, 0.5, 0.2, 0.1, 0, 0.1, 10, 0, 0},
+	    {"N denormal", "population", 1.9115277604341727e-307, 0.5, 30, 3e-5, 0, 0, 63, 0, 0},
 	    {"beta < 0", "beta", 100, -0.5, 0.2, 0.1, 0, 1, 10, 0, 0},
 	    {"beta NaN", "beta", 100, NAN, 0.2, 0.1, 0, 1, 10, 0, 0},
 	    {"beta huge", "beta", 100, 1e3, 0.2, 0.1, 0, 1, 10, 0, 0},
