@@ -22,8 +22,33 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_cdf.h>
+
+int
+detect_ears_method_parse(const char *s, enum detect_ears_method *out)
+{
+	static const enum detect_ears_method all[] = {DETECT_EARS_C1, DETECT_EARS_C2,
+						      DETECT_EARS_C3};
+	for (size_t i = 0; s && i < sizeof all / sizeof all[0]; i++)
+		if (strcmp(s, detect_ears_method_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return FK_EINVAL;
+}
+
+const char *
+detect_ears_method_name(enum detect_ears_method m)
+{
+	switch (m) {
+	case DETECT_EARS_C1: return "C1";
+	case DETECT_EARS_C2: return "C2";
+	case DETECT_EARS_C3: return "C3";
+	}
+	return "";
+}
 
 void
 detect_ears_options_init(struct detect_ears_options *o)

@@ -74,6 +74,11 @@ struct detect_ears_options {
 /* Fill o with surveillance's defaults for method C1. */
 void detect_ears_options_init(struct detect_ears_options *o);
 
+/* "C1", "C2", "C3" <-> the method; parse gives FK_EINVAL for anything
+ * else, name "" for a value out of the enum. */
+int detect_ears_method_parse(const char *s, enum detect_ears_method *out) FK_MUST_CHECK;
+const char *detect_ears_method_name(enum detect_ears_method m);
+
 /*
  * EARS C1, C2 or C3 on observed[0..n-1] (counts: finite, >= 0; the
  * package also takes non-integers, so this does), as surveillance::earsC.

@@ -39,8 +39,6 @@ struct app_options {
 	int pwhash_ops;        /* Argon2id opslimit; 0 = libsodium INTERACTIVE */
 	size_t pwhash_mem;     /* Argon2id memlimit; 0 = libsodium INTERACTIVE */
 	int batch_max;         /* most write jobs per commit; 0 = the store's default */
-	int fits_max;          /* SEIR fits running at once (each holds an HTTP
-				  worker for up to seconds); 0 = 2 */
 };
 
 /* Open the store at db, apply migrations, load region lists if the

@@ -3,7 +3,6 @@
 #define APP_IMPL_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 
 #include "app.h"
 
@@ -34,9 +33,6 @@ struct app {
 	bool notify_stop;             /* asks the thread to exit */
 	int32_t notify_reminded;      /* CST day whose reminders are queued, 0 none */
 	int32_t detect_ran;           /* date whose detection run is done, 0 none (signals.c) */
-
-	/* forecast.c: SEIR fits running now, at most opt.fits_max */
-	atomic_int fits_running;
 };
 
 /* Load the built-in policy files into a->policies (policies.c). */

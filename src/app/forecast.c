@@ -479,18 +479,6 @@ choose_days(const struct app_seir_request *q, const int32_t *dates, size_t n,
 }
 
 int
-app_seir_fits_running(app_t *a)
-{
-	return atomic_load(&a->fits_running);
-}
-
-int
-app_seir_fits_max(app_t *a)
-{
-	return a->opt.fits_max > 0 ? a->opt.fits_max : APP_SEIR_FITS_DEFAULT;
-}
-
-int
 app_region_seir(app_t *a, const actor_t *actor, const struct app_seir_request *q,
 		struct app_seir_result *res, struct fk_error *err)
 {
@@ -618,25 +606,11 @@ app_region_seir(app_t *a, const actor_t *actor, const struct app_seir_request *q
 	fs.seed = (uint64_t)q->seed;
 	fs.level = q->level;
 
-	/* a fit holds its HTTP worker for up to seconds: a few at once, so
-	 * that daily reports are never queued behind analyses */
-	{
-		int most = app_seir_fits_max(a);
-		if (atomic_fetch_add(&a->fits_running, 1) >= most) {
-			atomic_fetch_sub(&a->fits_running, 1);
-			rc = fk_error_set(err, FK_EBUSY, "",
-					  "%d SEIR fits are running already: try again in a few "
-					  "seconds",
-					  most);
-			goto out;
-		}
-	}
 	rc = seir_fit_run(&spec, &res->fit, err);
 	if (rc == 0)
 		rc = seir_fit_expected(&spec, &res->fit, res->expected, err);
 	if (rc == 0)
 		rc = seir_forecast(&spec, &res->fit, &fs, res->forecast, err);
-	atomic_fetch_sub(&a->fits_running, 1);
 	if (rc) {
 		rename_field(err);
 		goto out;

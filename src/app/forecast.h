@@ -34,13 +34,6 @@
 #define APP_SEIR_DRAWS_MAX 5000
 /* Longest report delay, days (as seir_fit_run allows). */
 #define APP_SEIR_DELAY_MAX 60
-/* SEIR fits one process runs at once unless app_options.fits_max says
- * otherwise (`fangkong serve` gives a quarter of its HTTP workers); one
- * more is FK_EBUSY (503). */
-#define APP_SEIR_FITS_DEFAULT 2
-/* SEIR fits running now, and the most that may (for /metrics). */
-int app_seir_fits_running(app_t *a);
-int app_seir_fits_max(app_t *a);
 /* Largest seed of the forecast's random numbers. */
 #define APP_SEIR_SEED_MAX 2147483647LL
 

@@ -62,7 +62,6 @@
 #define WEBHOOK_URL_MAX 512	 /* bytes (webhook_t.url) */
 #define WEBHOOK_NAME_MAX 64	 /* bytes (webhook_t.name) */
 #define CUTOFF_DEFAULT_S (10 * 3600)
-#define DAY_S 86400
 
 /* Seconds to wait after failed attempt 1, 2, ... 5. */
 static const int backoff_s[NOTIFY_ATTEMPTS_MAX - 1] = {30, 120, 600, 1800, 7200};
@@ -234,13 +233,6 @@ status_zh(enum status s)
 	case STATUS_GREEN: return "绿码";
 	}
 	return "";
-}
-
-/* Seconds after CST midnight of the cut-off ("HH:MM"), or -1. */
-static int
-cutoff_parse(const char *s)
-{
-	return app_hhmm_parse(s);
 }
 
 /* Serialise root (consumed) as compact JSON into out (cap bytes, NUL
@@ -808,7 +800,7 @@ reminders_due(app_t *a, int64_t now)
 	char cutoff[SETTING_VALUE_MAX] = "";
 	struct fk_error err = {0};
 	int32_t day = date_of_unix_cst((time_t)now);
-	int64_t into_day = ((now + DATE_CST_OFFSET) % DAY_S + DAY_S) % DAY_S;
+	int64_t into_day = date_seconds_into_day_cst((time_t)now);
 	int cutoff_s, rc;
 
 	if (a->notify_reminded == day)
@@ -816,7 +808,7 @@ reminders_due(app_t *a, int64_t now)
 	rc = store_setting_get(a->store, "report_cutoff", cutoff, sizeof cutoff);
 	if (rc && rc != FK_ENOTFOUND)
 		return rc;
-	cutoff_s = cutoff_parse(cutoff);
+	cutoff_s = app_hhmm_parse(cutoff);
 	if (cutoff_s < 0) {
 		cutoff_s = CUTOFF_DEFAULT_S;
 		snprintf(cutoff, sizeof cutoff, "10:00");

@@ -16,12 +16,9 @@
 #include "core/text.h"
 #include "signals.h"
 
-#define DAY_S 86400
 /* 37.3 °C, in the tenths the reports store (RULES §3: fever) */
 #define FEVER_DC 373
 #define CHECKIN_SYMPTOMS (SYM_BIT(SYM_FEVER) | SYM_BIT(SYM_COUGH))
-
-static const char *const method_names[] = {"", "C1", "C2", "C3"};
 
 /* ---- who may see what ------------------------------------------------------ */
 
@@ -56,20 +53,37 @@ checkin_fetch(app_t *a, int32_t first, int32_t to, struct checkin_count **c, siz
 	return store_checkin_counts(a->store, first, to, CHECKIN_SYMPTOMS, FEVER_DC, c, n);
 }
 
-/* The daily series first..first+days-1 of the subtree rooted at root
- * (NULL: every department) from counts c, into a calloc'd array. */
+/* The department path of each count row (NULL if the department is
+ * gone), looked up once for every subtree summed from the counts. */
 static int
-checkin_sum(const department_t *root, const department_t *depts, size_t n_depts,
-	    const struct checkin_count *c, size_t n, int32_t first, size_t days, double **out)
+checkin_paths(const department_t *depts, size_t n_depts, const struct checkin_count *c,
+	      size_t n, const char ***out)
 {
+	*out = calloc(n ? n : 1, sizeof **out);
+	if (*out == NULL)
+		return FK_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < n_depts && (*out)[i] == NULL; k++)
+			if (depts[k].id == c[i].department_id)
+				(*out)[i] = depts[k].path;
+	return 0;
+}
+
+/* The daily series first..first+days-1 of the subtree whose path is
+ * root_path (NULL: every department) from counts c and their paths,
+ * into a calloc'd array. */
+static int
+checkin_sum(const char *root_path, const char *const *paths, const struct checkin_count *c,
+	    size_t n, int32_t first, size_t days, double **out)
+{
+	size_t root_len = root_path ? strlen(root_path) : 0;
+
 	*out = calloc(days, sizeof **out);
 	if (*out == NULL)
 		return FK_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		bool in = root == NULL;
-		for (size_t k = 0; !in && k < n_depts; k++)
-			in = depts[k].id == c[i].department_id &&
-			     strncmp(depts[k].path, root->path, strlen(root->path)) == 0;
+		bool in = root_path == NULL ||
+			  (paths[i] != NULL && strncmp(paths[i], root_path, root_len) == 0);
 		if (in && c[i].date >= first && (size_t)(c[i].date - first) < days)
 			(*out)[c[i].date - first] += (double)c[i].n;
 	}
@@ -256,10 +270,15 @@ app_detect(app_t *a, const actor_t *actor, const struct detect_request *q,
 		n = (size_t)(to - first + 1);
 		{
 			struct checkin_count *c = NULL;
+			const char **paths = NULL;
 			size_t nc = 0;
 			rc = checkin_fetch(a, first, to, &c, &nc);
 			if (rc == 0)
-				rc = checkin_sum(root, depts, n_depts, c, nc, first, n, &obs);
+				rc = checkin_paths(depts, n_depts, c, nc, &paths);
+			if (rc == 0)
+				rc = checkin_sum(root ? root->path : NULL, paths, c, nc, first, n,
+						 &obs);
+			free(paths);
 			free(c);
 		}
 		free(depts);
@@ -346,6 +365,7 @@ detect_all(app_t *a, int32_t date, struct detect_run_report *rep, int64_t now)
 	series_day_t *rows = NULL;
 	department_t *depts = NULL;
 	struct checkin_count *counts = NULL;
+	const char **paths = NULL;
 	size_t n_rows = 0, n_depts = 0, n_counts = 0, cap = 0;
 	double obs[WINDOW], bound;
 	int rc;
@@ -367,7 +387,7 @@ detect_all(app_t *a, int32_t date, struct detect_run_report *rep, int64_t now)
 			snprintf(s.region_code, sizeof s.region_code, "%s", rows[i].region_code);
 			if (store_region_get(a->store, s.region_code, &reg) == 0)
 				snprintf(s.region_name, sizeof s.region_name, "%s", reg.name);
-			snprintf(s.method, sizeof s.method, "%s", method_names[DETECT_RUN_METHOD]);
+			snprintf(s.method, sizeof s.method, "%s", detect_ears_method_name(DETECT_RUN_METHOD));
 			rc = push_signal(rep, &cap, &s);
 		}
 		i = j;
@@ -377,10 +397,11 @@ detect_all(app_t *a, int32_t date, struct detect_run_report *rep, int64_t now)
 		rc = store_department_list(a->store, &depts, &n_depts);
 	if (rc == 0)
 		rc = checkin_fetch(a, first, date, &counts, &n_counts);
+	if (rc == 0)
+		rc = checkin_paths(depts, n_depts, counts, n_counts, &paths);
 	for (size_t k = 0; rc == 0 && k < n_depts; k++) {
 		double *series = NULL;
-		rc = checkin_sum(&depts[k], depts, n_depts, counts, n_counts, first, WINDOW,
-				 &series);
+		rc = checkin_sum(depts[k].path, paths, counts, n_counts, first, WINDOW, &series);
 		if (rc)
 			break;
 		rep->departments_checked++;
@@ -389,11 +410,12 @@ detect_all(app_t *a, int32_t date, struct detect_run_report *rep, int64_t now)
 				      .date = date, .observed = series[WINDOW - 1],
 				      .upperbound = bound, .created_at = now};
 			snprintf(s.department, sizeof s.department, "%s", depts[k].name);
-			snprintf(s.method, sizeof s.method, "%s", method_names[DETECT_RUN_METHOD]);
+			snprintf(s.method, sizeof s.method, "%s", detect_ears_method_name(DETECT_RUN_METHOD));
 			rc = push_signal(rep, &cap, &s);
 		}
 		free(series);
 	}
+	free(paths);
 	free(counts);
 	free(depts);
 	return rc;
@@ -487,7 +509,7 @@ app__detect_due(app_t *a, int64_t now)
 	struct fk_error err = {0};
 	char at[SETTING_VALUE_MAX] = "";
 	int32_t today = date_of_unix_cst((time_t)now);
-	int64_t into_day = ((now + DATE_CST_OFFSET) % DAY_S + DAY_S) % DAY_S;
+	int64_t into_day = date_seconds_into_day_cst((time_t)now);
 	int at_s, rc;
 
 	if (a->detect_ran == today - 1)

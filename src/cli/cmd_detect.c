@@ -462,13 +462,7 @@ run_ears(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (strcmp(optarg, "C1") == 0)
-				o.method = DETECT_EARS_C1;
-			else if (strcmp(optarg, "C2") == 0)
-				o.method = DETECT_EARS_C2;
-			else if (strcmp(optarg, "C3") == 0)
-				o.method = DETECT_EARS_C3;
-			else
+			if (detect_ears_method_parse(optarg, &o.method))
 				return flag_error("method", optarg, "must be C1, C2 or C3",
 						  usage_ears);
 			have_method = true;

@@ -18,10 +18,8 @@ static int
 open_app(const struct cli_config *cfg, app_t **app)
 {
 	struct fk_error err = {0};
-	/* a quarter of the HTTP workers may run SEIR fits at once */
 	struct app_options opt = {.session_ttl_s = cfg->session_ttl_hours * 3600,
-				  .batch_max = cfg->batch_max,
-				  .fits_max = cfg->threads >= 8 ? cfg->threads / 4 : 1};
+				  .batch_max = cfg->batch_max};
 	int rc = app_open(cfg->db, &opt, app, &err);
 	if (rc)
 		fprintf(stderr, "fangkong: %s: %s\n", cfg->db,
@@ -196,7 +194,7 @@ cmd_serve(int argc, char **argv)
 	}
 	hopt.listen = cfg.listen;
 	hopt.threads = cfg.threads;
-	/* as many analysis threads as the app runs SEIR fits at once */
+	/* a quarter of the HTTP workers' worth of long analyses at once */
 	hopt.analysis_threads = cfg.threads >= 8 ? cfg.threads / 4 : 1;
 	hopt.web_dir = cfg.web_dir[0] ? cfg.web_dir : NULL;
 	hopt.log_requests = !cfg.quiet;

@@ -83,3 +83,10 @@ date_of_unix_cst(time_t t)
 		q--;
 	return (int32_t)q;
 }
+
+int32_t
+date_seconds_into_day_cst(time_t t)
+{
+	long long s = ((long long)t + DATE_CST_OFFSET) % 86400;
+	return (int32_t)(s < 0 ? s + 86400 : s);
+}

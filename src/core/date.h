@@ -35,4 +35,7 @@ char *date_format(int32_t days, char buf[DATE_STR_LEN]);
 /* The calendar day in China Standard Time of a Unix time. */
 int32_t date_of_unix_cst(time_t t);
 
+/* Seconds since China Standard Time midnight of a Unix time, 0..86399. */
+int32_t date_seconds_into_day_cst(time_t t);
+
 #endif

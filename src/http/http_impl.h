@@ -109,6 +109,13 @@ const char *http_header(struct http_req *r, const char *name);
  * replies 400 naming it and returns -1. */
 int http_query_int(struct http_req *r, const char *name, long long def, long long min,
 		   long long max, long long *out);
+/* Number query parameter in min..max (def if absent or empty); a value
+ * that is not a finite number, or is out of range, replies 400 naming
+ * it and returns -1. */
+int http_query_double(struct http_req *r, const char *name, double def, double min, double max,
+		      double *out);
+/* A finite number, or null (NaN, the "NA" of the analytics). */
+json_t *http_number_json(double x);
 /* Path parameter i as a positive id; replies 404 and returns -1 if not. */
 int http_param_id(struct http_req *r, int i, int64_t *out);
 /* Date query parameter (YYYY-MM-DD), def if absent; 400 and -1 if bad. */

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/forecast.h"
 #include "http_impl.h"
 
 #define MAX_ROUTES 96
@@ -176,10 +175,6 @@ metrics_render(app_t *app, size_t *len)
 			 "fangkong_http_analyses_running %d\n",
 		     queued, running);
 	}
-	emit(&o, "# HELP fangkong_seir_fits_running SEIR fits running now (at most %d).\n"
-		 "# TYPE fangkong_seir_fits_running gauge\n"
-		 "fangkong_seir_fits_running %d\n",
-	     app_seir_fits_max(app), app_seir_fits_running(app));
 	if (o.oom) {
 		free(o.p);
 		return NULL;

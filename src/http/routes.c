@@ -5,6 +5,7 @@
  * and no ROUTE_PUBLIC flag can be called by nobody (default deny).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,39 @@ http_query_int(struct http_req *r, const char *name, long long def, long long mi
 	}
 	*out = x;
 	return 0;
+}
+
+int
+http_query_double(struct http_req *r, const char *name, double def, double min, double max,
+		  double *out)
+{
+	const char *v = http_query(r, name);
+	struct fk_error err = {0};
+	char *end;
+	double x;
+
+	*out = def;
+	if (v == NULL || *v == '\0')
+		return 0;
+	errno = 0;
+	x = strtod(v, &end);
+	if (*end != '\0' || errno == ERANGE || !isfinite(x)) {
+		fk_error_set(&err, FK_EINVAL, name, "%s must be a number", name);
+	} else if (x < min || x > max) {
+		fk_error_set(&err, FK_EINVAL, name, "%s must be a number from %g to %g", name, min,
+			     max);
+	} else {
+		*out = x;
+		return 0;
+	}
+	http_reply_error(r, FK_EINVAL, &err);
+	return -1;
+}
+
+json_t *
+http_number_json(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
 }
 
 /* Parse a path parameter as a positive id. */

@@ -13,22 +13,6 @@
 #include "core/date.h"
 #include "http_impl.h"
 
-static int
-query_double(struct http_req *r, const char *name, double def, double min, double max, double *out)
-{
-	const char *v = http_query(r, name);
-	char *end;
-	*out = def;
-	if (v == NULL || *v == '\0')
-		return 0;
-	*out = strtod(v, &end);
-	if (*end || !isfinite(*out) || *out < min || *out > max) {
-		http_reply_fail(r, 400, "invalid", name, "a number out of range");
-		return -1;
-	}
-	return 0;
-}
-
 void
 h_analytics_rt(struct http_req *r)
 {
@@ -43,8 +27,8 @@ h_analytics_rt(struct http_req *r)
 
 	/* serial interval of Li et al. (NEJM 2020), Wuhan: mean 7.5, sd 3.4 */
 	if (http_query_date(r, "to", app_today(), &to) || http_query_date(r, "from", 0, &from) ||
-	    query_double(r, "si_mean", 7.5, 1.0, 60, &si_mean) ||
-	    query_double(r, "si_sd", 3.4, 0.01, 60, &si_sd) ||
+	    http_query_double(r, "si_mean", 7.5, 1.0, 60, &si_mean) ||
+	    http_query_double(r, "si_sd", 3.4, 0.01, 60, &si_sd) ||
 	    http_query_int(r, "window", 7, 1, 365, &window))
 		return;
 	if (scope && *scope && strcmp(scope, "org") == 0) {
@@ -91,13 +75,6 @@ h_analytics_rt(struct http_req *r)
 				  si_mean, "si_sd", si_sd, "window", (json_int_t)window, "items", arr));
 }
 
-/* A finite number, or null (the detectors' NA). */
-static json_t *
-num_or_null(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 void
 h_analytics_detect(struct http_req *r)
 {
@@ -111,8 +88,8 @@ h_analytics_detect(struct http_req *r)
 
 	if (http_query_date(r, "to", app_today(), &q.to) || http_query_date(r, "from", 0, &q.from) ||
 	    http_query_int(r, "baseline", 7, 3, 365, &baseline) ||
-	    query_double(r, "alpha", NAN, 1e-12, 1 - 1e-12, &q.alpha) ||
-	    query_double(r, "min_sigma", NAN, 0, 1e9, &q.min_sigma) ||
+	    http_query_double(r, "alpha", NAN, 1e-12, 1 - 1e-12, &q.alpha) ||
+	    http_query_double(r, "min_sigma", NAN, 0, 1e9, &q.min_sigma) ||
 	    http_query_int(r, "department", 0, 1, INT64_MAX, &dept) ||
 	    http_query_int(r, "b", 5, 1, 10, &b) || http_query_int(r, "w", 3, 0, 26, &w))
 		return;
@@ -133,15 +110,11 @@ h_analytics_detect(struct http_req *r)
 		http_reply_fail(r, 400, "invalid", "scope", "scope must be region or checkins");
 		return;
 	}
-	if (method == NULL || *method == '\0' || strcmp(method, "C2") == 0)
+	if (method == NULL || *method == '\0')
 		q.method = DETECT_EARS_C2;
-	else if (strcmp(method, "C1") == 0)
-		q.method = DETECT_EARS_C1;
-	else if (strcmp(method, "C3") == 0)
-		q.method = DETECT_EARS_C3;
 	else if (strcmp(method, "farrington") == 0)
 		q.farrington = true;
-	else {
+	else if (detect_ears_method_parse(method, &q.method)) {
 		http_reply_fail(r, 400, "invalid", "method", "method must be C1, C2, C3 or farrington");
 		return;
 	}
@@ -155,14 +128,14 @@ h_analytics_detect(struct http_req *r)
 		const struct detect_point *p = &out.points[i];
 		json_array_append_new(
 		    arr, json_pack("{s:o, s:f, s:o, s:o, s:o}", "date", http_date_json(out.dates[i]),
-				   "observed", p->observed, "upperbound", num_or_null(p->upperbound),
+				   "observed", p->observed, "upperbound", http_number_json(p->upperbound),
 				   "alarm",
 				   p->alarm == DETECT_ALARM_NA ? json_null() : json_boolean(p->alarm),
-				   "expected", num_or_null(p->expected)));
+				   "expected", http_number_json(p->expected)));
 	}
 	body = json_pack("{s:s, s:s, s:I, s:o, s:s, s:o}", "scope",
 			 q.scope == DETECT_SCOPE_REGION ? "region" : "checkins", "method",
-			 q.farrington ? "farrington" : method && *method ? method : "C2", "baseline",
+			 q.farrington ? "farrington" : detect_ears_method_name(q.method), "baseline",
 			 (json_int_t)q.baseline, "alpha", json_real(out.alpha), "period",
 			 out.period_days == 7 ? "week" : "day", "items", arr);
 	if (q.scope == DETECT_SCOPE_REGION) {

@@ -21,30 +21,6 @@
 /* Longest `change` list: 16 dates and their commas. */
 #define CHANGE_QUERY_MAX (SEIR_CHANGE_MAX * DATE_STR_LEN)
 
-/* A number query parameter (def if absent or empty); a value that is not
- * a finite number is a 400 naming it.  Ranges are the app's to check. */
-static int
-query_double(struct http_req *r, const char *name, double def, double *out)
-{
-	const char *v = http_query(r, name);
-	struct fk_error err = {0};
-	char *end;
-	double x;
-
-	*out = def;
-	if (v == NULL || *v == '\0')
-		return 0;
-	errno = 0;
-	x = strtod(v, &end);
-	if (*end != '\0' || errno == ERANGE || !isfinite(x)) {
-		fk_error_set(&err, FK_EINVAL, name, "%s must be a number", name);
-		http_reply_error(r, FK_EINVAL, &err);
-		return -1;
-	}
-	*out = x;
-	return 0;
-}
-
 /* `change`: dates YYYY-MM-DD separated by commas, at most
  * SEIR_CHANGE_MAX (their order and range are the app's to check). */
 static int
@@ -87,20 +63,6 @@ bad:
 	return -1;
 }
 
-/* A number, or null when it is not finite. */
-static json_t *
-num(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
-static json_t *
-date_str(int32_t d)
-{
-	char b[DATE_STR_LEN];
-	return json_string(date_format(d, b));
-}
-
 static json_t *
 fit_json(const struct app_seir_result *res)
 {
@@ -110,21 +72,21 @@ fit_json(const struct app_seir_result *res)
 	for (size_t k = 0; k < f->n_beta; k++) {
 		int32_t start = k == 0 ? res->from : res->change[k - 1];
 		json_t *o = json_object();
-		json_object_set_new(o, "from", date_str(start));
-		json_object_set_new(o, "beta", num(f->beta[k]));
-		json_object_set_new(o, "beta_lo", num(f->beta_lo[k]));
-		json_object_set_new(o, "beta_hi", num(f->beta_hi[k]));
-		json_object_set_new(o, "r0", num(f->r0[k]));
-		json_object_set_new(o, "r0_lo", num(f->r0_lo[k]));
-		json_object_set_new(o, "r0_hi", num(f->r0_hi[k]));
+		json_object_set_new(o, "from", http_date_json(start));
+		json_object_set_new(o, "beta", http_number_json(f->beta[k]));
+		json_object_set_new(o, "beta_lo", http_number_json(f->beta_lo[k]));
+		json_object_set_new(o, "beta_hi", http_number_json(f->beta_hi[k]));
+		json_object_set_new(o, "r0", http_number_json(f->r0[k]));
+		json_object_set_new(o, "r0_lo", http_number_json(f->r0_lo[k]));
+		json_object_set_new(o, "r0_hi", http_number_json(f->r0_hi[k]));
 		json_array_append_new(segs, o);
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "segments", segs);
-	json_object_set_new(o, "seed", num(f->seed));
-	json_object_set_new(o, "size", res->family == SEIR_NBINOM ? num(f->size) : json_null());
-	json_object_set_new(o, "loglik", num(f->loglik));
-	json_object_set_new(o, "aic", num(f->aic));
+	json_object_set_new(o, "seed", http_number_json(f->seed));
+	json_object_set_new(o, "size", res->family == SEIR_NBINOM ? http_number_json(f->size) : json_null());
+	json_object_set_new(o, "loglik", http_number_json(f->loglik));
+	json_object_set_new(o, "aic", http_number_json(f->aic));
 	json_object_set_new(o, "converged", json_boolean(f->converged));
 	json_object_set_new(o, "covariance_ok", json_boolean(f->covariance_ok));
 	json_object_set_new(o, "evaluations", json_integer(f->evaluations));
@@ -141,29 +103,29 @@ result_json(const struct app_seir_result *res, const char *region)
 	json_object_set_new(body, "population",
 			    res->population == floor(res->population) && res->population <= 9e15
 				? json_integer((json_int_t)res->population)
-				: num(res->population));
+				: http_number_json(res->population));
 	json_object_set_new(body, "population_source",
 			    json_string(app_population_source_name(res->population_source)));
 	json_object_set_new(body, "family",
 			    json_string(res->family == SEIR_POISSON ? "poisson" : "nbinom"));
-	json_object_set_new(body, "from", date_str(res->from));
-	json_object_set_new(body, "to", date_str(res->to));
+	json_object_set_new(body, "from", http_date_json(res->from));
+	json_object_set_new(body, "to", http_date_json(res->to));
 	arr = json_array();
 	for (size_t k = 0; k < res->n_change; k++)
-		json_array_append_new(arr, date_str(res->change[k]));
+		json_array_append_new(arr, http_date_json(res->change[k]));
 	json_object_set_new(body, "change", arr);
-	json_object_set_new(body, "sigma", num(res->sigma));
-	json_object_set_new(body, "gamma", num(res->gamma));
-	json_object_set_new(body, "reported", num(res->reported));
+	json_object_set_new(body, "sigma", http_number_json(res->sigma));
+	json_object_set_new(body, "gamma", http_number_json(res->gamma));
+	json_object_set_new(body, "reported", http_number_json(res->reported));
 	json_object_set_new(body, "delay", json_integer(res->delay));
 	json_object_set_new(body, "fit", fit_json(res));
 
 	arr = json_array();
 	for (size_t j = 0; j < res->n_obs; j++) {
 		json_t *o = json_object();
-		json_object_set_new(o, "date", date_str(res->dates[j]));
+		json_object_set_new(o, "date", http_date_json(res->dates[j]));
 		json_object_set_new(o, "cases", json_integer(res->cases[j]));
-		json_object_set_new(o, "expected", num(res->expected[j]));
+		json_object_set_new(o, "expected", http_number_json(res->expected[j]));
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(body, "observed", arr);
@@ -172,13 +134,13 @@ result_json(const struct app_seir_result *res, const char *region)
 	for (int i = 0; i < res->horizon; i++) {
 		const struct seir_forecast_day *d = &res->forecast[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "date", date_str(res->from + d->day));
-		json_object_set_new(o, "expected", num(d->expected));
-		json_object_set_new(o, "median", num(d->median));
-		json_object_set_new(o, "lower", num(d->lower));
-		json_object_set_new(o, "upper", num(d->upper));
-		json_object_set_new(o, "expected_lower", num(d->expected_lower));
-		json_object_set_new(o, "expected_upper", num(d->expected_upper));
+		json_object_set_new(o, "date", http_date_json(res->from + d->day));
+		json_object_set_new(o, "expected", http_number_json(d->expected));
+		json_object_set_new(o, "median", http_number_json(d->median));
+		json_object_set_new(o, "lower", http_number_json(d->lower));
+		json_object_set_new(o, "upper", http_number_json(d->upper));
+		json_object_set_new(o, "expected_lower", http_number_json(d->expected_lower));
+		json_object_set_new(o, "expected_upper", http_number_json(d->expected_upper));
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(body, "forecast", arr);
@@ -224,15 +186,16 @@ h_analytics_seir(struct http_req *r)
 		}
 	}
 	if (http_query_date(r, "from", 0, &q.from) || http_query_date(r, "to", 0, &q.to) ||
-	    query_changes(r, &q) || query_double(r, "population", 0, &q.population) ||
+	    query_changes(r, &q) ||
+	    http_query_double(r, "population", 0, -HUGE_VAL, HUGE_VAL, &q.population) ||
 	    http_query_int(r, "horizon", q.horizon, 1, APP_SEIR_HORIZON_MAX, &horizon) ||
-	    query_double(r, "sigma", q.sigma, &q.sigma) ||
-	    query_double(r, "gamma", q.gamma, &q.gamma) ||
-	    query_double(r, "reported", q.reported, &q.reported) ||
+	    http_query_double(r, "sigma", q.sigma, -HUGE_VAL, HUGE_VAL, &q.sigma) ||
+	    http_query_double(r, "gamma", q.gamma, -HUGE_VAL, HUGE_VAL, &q.gamma) ||
+	    http_query_double(r, "reported", q.reported, -HUGE_VAL, HUGE_VAL, &q.reported) ||
 	    http_query_int(r, "delay", q.delay, 0, APP_SEIR_DELAY_MAX, &delay) ||
 	    http_query_int(r, "draws", q.draws, APP_SEIR_DRAWS_MIN, APP_SEIR_DRAWS_MAX, &draws) ||
 	    http_query_int(r, "seed", q.seed, 0, APP_SEIR_SEED_MAX, &seed) ||
-	    query_double(r, "level", q.level, &q.level))
+	    http_query_double(r, "level", q.level, -HUGE_VAL, HUGE_VAL, &q.level))
 		return;
 	/* 0 means "look it up" to the app: an explicit 0 is a bad value */
 	if (http_query(r, "population") && *http_query(r, "population") && q.population == 0) {

@@ -13,13 +13,6 @@
 #include "core/text.h"
 #include "http_impl.h"
 
-/* A finite number, or null. */
-static json_t *
-num_json(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *
 signal_json(const signal_t *s)
 {
@@ -32,7 +25,7 @@ signal_json(const signal_t *s)
 			      region ? json_null() : json_integer((json_int_t)s->department_id),
 			      "department", region ? json_null() : json_string(s->department),
 			      "date", http_date_json(s->date), "method", s->method, "observed",
-			      num_json(s->observed), "upperbound", num_json(s->upperbound),
+			      http_number_json(s->observed), "upperbound", http_number_json(s->upperbound),
 			      "created_at", (json_int_t)s->created_at, "acked_by", s->acked_by,
 			      "acked_at", (json_int_t)s->acked_at, "note", s->note);
 	return o;

@@ -52,11 +52,10 @@ class AnalysisThreadsTest(fk.ServerTestCase):
     def gauges(self):
         out = {}
         for line in self.req("GET", "/metrics").text.splitlines():
-            for name in ("fangkong_seir_fits_running", "fangkong_http_analyses_queued",
-                         "fangkong_http_analyses_running"):
+            for name in ("fangkong_http_analyses_queued", "fangkong_http_analyses_running"):
                 if line.startswith(name + " "):
                     out[name] = int(line.split()[1])
-        self.assertEqual(len(out), 3, "the analysis gauges are in /metrics")
+        self.assertEqual(len(out), 2, "the analysis gauges are in /metrics")
         return out
 
     def wait_for(self, pred, threads):
@@ -78,7 +77,7 @@ class AnalysisThreadsTest(fk.ServerTestCase):
 
         first = threading.Thread(target=fit, args=("long", "analyst", long_query))
         first.start()
-        self.assertTrue(self.wait_for(lambda g: g["fangkong_seir_fits_running"] == 1, [first]),
+        self.assertTrue(self.wait_for(lambda g: g["fangkong_http_analyses_running"] == 1, [first]),
                         "the long fit was seen running: %r" % got.get("long"))
         second = threading.Thread(target=fit, args=("short", "office", short_query))
         second.start()
@@ -100,8 +99,8 @@ class AnalysisThreadsTest(fk.ServerTestCase):
         self.assertEqual(len(got["long"].json()["fit"]["segments"]), 17)
         self.assertStatus(got["short"], 200)
         g = self.gauges()
-        self.assertEqual((g["fangkong_seir_fits_running"], g["fangkong_http_analyses_queued"],
-                          g["fangkong_http_analyses_running"]), (0, 0, 0))
+        self.assertEqual((g["fangkong_http_analyses_queued"], g["fangkong_http_analyses_running"]),
+                         (0, 0))
 
     def test_a_stopping_server_answers_the_queued_fits(self):
         """SIGTERM while fits run and wait: both are answered, then the

@@ -313,6 +313,27 @@ test_cst_day_changes_only_at_1600_utc(void **state)
 	}
 }
 
+/* Seconds since CST midnight: 16:00 UTC is 00:00 CST; before 1970 too. */
+static void
+test_seconds_into_cst_day(void **state)
+{
+	static const struct {
+		long long unix_time;
+		int32_t want;
+	} rows[] = {
+		{0, 8 * 3600},                    /* 1970-01-01 08:00 CST */
+		{16 * 3600, 0},                   /* midnight CST */
+		{16 * 3600 - 1, 86399},           /* the second before */
+		{1580428800, 8 * 3600},           /* 2020-01-31 00:00 UTC */
+		{1580428800 + 17 * 3600, 3600},   /* 01:00 CST, 1 February */
+		{-8 * 3600, 0},                   /* 1969-12-31 16:00 UTC */
+		{-8 * 3600 - 1, 86399},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		assert_int_equal(date_seconds_into_day_cst((time_t)rows[i].unix_time), rows[i].want);
+}
+
 int
 main(void)
 {
@@ -325,6 +346,7 @@ main(void)
 		cmocka_unit_test(test_parse_null_is_invalid),
 		cmocka_unit_test(test_date_of_unix_cst),
 		cmocka_unit_test(test_cst_day_changes_only_at_1600_utc),
+		cmocka_unit_test(test_seconds_into_cst_day),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
