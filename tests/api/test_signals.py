@@ -223,7 +223,13 @@ class SignalsTest(fk.ServerTestCase):
         self.assertError(r, 401)
         r = self.s["staff"].get("/api/v1/analytics/signals")
         self.assertError(r, 403)
-        r = self.s["analyst"].post("/api/v1/analytics/detect/run", {"date": SPIKE})
+        for who in ("analyst", "staff", "head", "admin"):
+            r = self.s[who].post("/api/v1/analytics/detect/run", {"date": SPIKE})
+            self.assertError(r, 403)
+        for who in ("analyst", "staff", "admin"):
+            r = self.s[who].post("/api/v1/analytics/signals/1/ack", {"note": "x"})
+            self.assertError(r, 403)
+        r = self.s["admin"].get("/api/v1/analytics/signals")
         self.assertError(r, 403)
 
     def test_bad_input_names_the_field(self):
